@@ -1,0 +1,1 @@
+"""Pure feature functions: numbers in, numbers out. No files, network, clocks, logging or models."""

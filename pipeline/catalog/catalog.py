@@ -1,0 +1,215 @@
+"""The record half of the store: SQLite by default, PostgreSQL by URL, through SQLAlchemy 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from pipeline.catalog import migrate
+from pipeline.catalog.schema import contacts, errors, feature_sets, stage_runs, telephony_events
+from pipeline.records import Contact, ErrorRecord, FeatureSet, TelephonyEvent
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Aware UTC datetime; SQLite hands back naive values that were stored as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            # WAL lets the CLI read while the process flow writes from several threads.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Catalog:
+    """Contacts, their events, stage results and error records, in one SQL database."""
+
+    def __init__(self, url: str, *, upgrade: bool = True) -> None:
+        if url.startswith("sqlite:///"):
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self.engine = _engine(url)
+        if upgrade:
+            migrate.upgrade(self.engine)
+
+    def __repr__(self) -> str:
+        return f"Catalog({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # contacts ---------------------------------------------------------------------------
+
+    def add_contact(self, contact: Contact, events: Sequence[TelephonyEvent] = ()) -> bool:
+        """Insert the contact and its events; False (and nothing written) if it is there already."""
+        row = {
+            "contact_id": contact.contact_id,
+            "channel": contact.channel,
+            "source": contact.source,
+            "object_key": contact.object_key,
+            "started_at": _utc(contact.started_at),
+            "operator_id": contact.operator_id,
+            "customer_id": contact.customer_id,
+            "team": contact.team,
+            "channel_map": dict(contact.channel_map),
+            "ingested_at": _utc(contact.ingested_at) or datetime.now(UTC),
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(contacts.insert().values(row))
+                if events:
+                    conn.execute(
+                        telephony_events.insert(),
+                        [
+                            {"contact_id": contact.contact_id, "seq": seq, "type": e.type, "t_s": e.t_s,
+                             "agent_id": e.agent_id, "exit": e.exit}
+                            for seq, e in enumerate(events)
+                        ],
+                    )
+        except sa.exc.IntegrityError:
+            if self.get_contact(contact.contact_id) is None:
+                raise
+            return False
+        return True
+
+    @staticmethod
+    def _contact(row: sa.Row) -> Contact:
+        return Contact(
+            contact_id=row.contact_id,
+            channel=row.channel,
+            source=row.source,
+            object_key=row.object_key,
+            started_at=_utc(row.started_at),
+            operator_id=row.operator_id,
+            customer_id=row.customer_id,
+            team=row.team,
+            channel_map=row.channel_map,
+            ingested_at=_utc(row.ingested_at),
+        )
+
+    def get_contact(self, contact_id: str) -> Contact | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(contacts.select().where(contacts.c.contact_id == contact_id)).first()
+        return self._contact(row) if row else None
+
+    def find_contacts(self, id_prefix: str) -> list[Contact]:
+        """Contacts whose id starts with ``id_prefix`` (users type short ids, like git)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                contacts.select().where(contacts.c.contact_id.startswith(id_prefix, autoescape=True))
+            ).all()
+        return [self._contact(r) for r in rows]
+
+    def contacts(self) -> list[Contact]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(contacts.select().order_by(contacts.c.ingested_at, contacts.c.contact_id)).all()
+        return [self._contact(r) for r in rows]
+
+    def events(self, contact_id: str) -> list[TelephonyEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                telephony_events.select()
+                .where(telephony_events.c.contact_id == contact_id)
+                .order_by(telephony_events.c.seq)
+            ).all()
+        return [TelephonyEvent(type=r.type, t_s=r.t_s, agent_id=r.agent_id, exit=r.exit) for r in rows]
+
+    # errors -----------------------------------------------------------------------------
+
+    def add_error(self, error: ErrorRecord) -> bool:
+        """Insert the error record; False if one with the same id is there already."""
+        row = {
+            "error_id": error.error_id,
+            "source": error.source,
+            "stage": error.stage,
+            "message": error.message,
+            "created_at": _utc(error.created_at),
+            "quarantine_key": error.quarantine_key,
+            "contact_id": error.contact_id,
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(errors.insert().values(row))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def errors(self, contact_id: str | None = None) -> list[ErrorRecord]:
+        query = errors.select().order_by(errors.c.created_at, errors.c.error_id)
+        if contact_id is not None:
+            query = query.where(errors.c.contact_id == contact_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            ErrorRecord(
+                error_id=r.error_id, source=r.source, stage=r.stage, message=r.message,
+                created_at=_utc(r.created_at), quarantine_key=r.quarantine_key, contact_id=r.contact_id,
+            )
+            for r in rows
+        ]
+
+    # stage results ----------------------------------------------------------------------
+
+    def put_feature_set(self, features: FeatureSet) -> None:
+        """Insert or replace the feature set ``features.name`` of its contact."""
+        key = (feature_sets.c.contact_id == features.contact_id) & (feature_sets.c.name == features.name)
+        with self.engine.begin() as conn:
+            conn.execute(feature_sets.delete().where(key))
+            conn.execute(
+                feature_sets.insert().values(
+                    contact_id=features.contact_id, name=features.name, version=features.version,
+                    values=dict(features.values), computed_at=datetime.now(UTC),
+                )
+            )
+
+    def feature_sets(self, contact_id: str) -> list[FeatureSet]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                feature_sets.select().where(feature_sets.c.contact_id == contact_id).order_by(feature_sets.c.name)
+            ).all()
+        return [FeatureSet(contact_id=r.contact_id, name=r.name, values=r.values, version=r.version) for r in rows]
+
+    def record_stage_run(
+        self, contact_id: str, stage: str, *, ok: bool, seconds: float, error_id: str | None = None
+    ) -> None:
+        key = (stage_runs.c.contact_id == contact_id) & (stage_runs.c.stage == stage)
+        with self.engine.begin() as conn:
+            conn.execute(stage_runs.delete().where(key))
+            conn.execute(
+                stage_runs.insert().values(
+                    contact_id=contact_id, stage=stage, status="ok" if ok else "failed",
+                    finished_at=datetime.now(UTC), seconds=seconds, error_id=error_id,
+                )
+            )
+
+    def stage_statuses(self, contact_id: str | None = None) -> dict[str, dict[str, str]]:
+        """``{contact_id: {stage: "ok" | "failed"}}`` for every stage that has run."""
+        query = sa.select(stage_runs.c.contact_id, stage_runs.c.stage, stage_runs.c.status)
+        if contact_id is not None:
+            query = query.where(stage_runs.c.contact_id == contact_id)
+        statuses: dict[str, dict[str, str]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                statuses.setdefault(row.contact_id, {})[row.stage] = row.status
+        return statuses
+
+    def contacts_needing(self, stages: Iterable[str]) -> list[str]:
+        """Ids of contacts, oldest first, on which at least one of ``stages`` has never run."""
+        wanted = set(stages)
+        done = self.stage_statuses()
+        return [c.contact_id for c in self.contacts() if wanted - set(done.get(c.contact_id, {}))]

@@ -1,0 +1,70 @@
+"""The catalog's tables as the newest migration leaves them.
+
+Migrations in ``migrations/versions`` build this schema step by step; a test checks that the
+two agree. Change both together, and never drop a table or column that holds data.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("contact_id", sa.String(64), primary_key=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("object_key", sa.Text, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("operator_id", sa.String(128)),
+    sa.Column("customer_id", sa.String(128)),
+    sa.Column("team", sa.String(128)),
+    sa.Column("channel_map", sa.JSON, nullable=False),
+    sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+telephony_events = sa.Table(
+    "telephony_events",
+    metadata,
+    sa.Column("contact_id", sa.String(64), sa.ForeignKey("contacts.contact_id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("t_s", sa.Float, nullable=False),
+    sa.Column("agent_id", sa.String(128)),
+    sa.Column("exit", sa.String(128)),
+)
+
+errors = sa.Table(
+    "errors",
+    metadata,
+    sa.Column("error_id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("stage", sa.String(64), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("quarantine_key", sa.Text),
+    sa.Column("contact_id", sa.String(64)),
+)
+
+feature_sets = sa.Table(
+    "feature_sets",
+    metadata,
+    sa.Column("contact_id", sa.String(64), sa.ForeignKey("contacts.contact_id"), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("values", sa.JSON, nullable=False),
+    sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+stage_runs = sa.Table(
+    "stage_runs",
+    metadata,
+    sa.Column("contact_id", sa.String(64), sa.ForeignKey("contacts.contact_id"), primary_key=True),
+    sa.Column("stage", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),  # ok | failed
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("error_id", sa.String(64)),
+)

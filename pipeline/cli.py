@@ -1,0 +1,170 @@
+"""``cxmon VERB ...``: JSON to stdout with ``--json``, tables otherwise, logs to stderr.
+
+Exit status: 0 ok, 1 something failed (the rest of the batch still went through), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline.report import contact_document, contact_rows, format_contact, format_contact_table, table
+from pipeline.settings import Settings
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except (ValidationError, FileNotFoundError) as error:
+        raise click.UsageError(f"bad settings: {error}") from None
+
+
+def _store():
+    from pipeline.store import open_store
+
+    return open_store(_settings())
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML settings file (default: $CXMON_CONFIG, else ./cxmon.toml).")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+def main(config_path: Path | None, verbose: bool) -> None:
+    """cxmon: quality monitoring for contact centres, offline."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if config_path is not None:
+        os.environ["CXMON_CONFIG"] = str(config_path)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def config(as_json: bool) -> None:
+    """Print the effective settings, secrets masked."""
+    values = _settings().masked()
+    if as_json:
+        _print_json(values)
+    else:
+        click.echo(table(sorted(values.items()), ["setting", "value"]))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Ingest recordings (and their .events.json / .meta.json sidecars) from files and folders."""
+    from pipeline.ingest import ingest_paths
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+    report = ingest_paths(_store(), list(paths), progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        _print_json({"new": report.new, "existing": report.existing,
+                     "errors": [{"source": e.source, "message": e.message, "quarantine_key": e.quarantine_key}
+                                for e in report.errors]})
+    else:
+        click.echo(f"{len(report.new)} new contacts, {len(report.existing)} already in the store, "
+                   f"{len(report.errors)} problems")
+        for error in report.errors:
+            click.echo(f"  ! {error.message}")
+    if report.errors:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.option("--limit", type=click.IntRange(min=1), help="Process at most this many contacts.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def process(limit: int | None, as_json: bool) -> None:
+    """Run the process_contacts flow over every new contact."""
+    from flows.process import run_process_contacts  # the CLI is the outermost edge: it may start flows
+
+    result = run_process_contacts(_settings(), limit=limit)
+    if as_json:
+        _print_json(result)
+    else:
+        click.echo(f"{result['contacts']} contacts processed, {len(result['failed'])} failed")
+        for outcome in result["outcomes"]:
+            if not outcome["ok"]:
+                click.echo(f"  ! {outcome['error']}")
+    if result["failed"]:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command(name="ls")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_contacts(as_json: bool) -> None:
+    """List the contacts in the catalog."""
+    rows = contact_rows(_store())
+    if as_json:
+        _print_json(rows)
+    else:
+        click.echo(format_contact_table(rows))
+
+
+@main.command()
+@click.argument("contact_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show(contact_id: str, as_json: bool) -> None:
+    """Show one contact: metadata, telephony events, stage results, errors. A unique id prefix will do."""
+    store = _store()
+    matches = store.catalog.find_contacts(contact_id)
+    if len(matches) != 1:
+        problem = "no contact" if not matches else f"{len(matches)} contacts"
+        raise click.UsageError(f"{problem} with id {contact_id!r}; `cxmon ls` lists them")
+    document = contact_document(store, matches[0])
+    if as_json:
+        _print_json(document)
+        return
+    click.echo(format_contact(document))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def errors(as_json: bool) -> None:
+    """List inputs and stages that failed, with where their raw bytes are kept."""
+    from dataclasses import asdict
+
+    records = _store().catalog.errors()
+    if as_json:
+        _print_json([asdict(e) for e in records])
+        return
+    if not records:
+        click.echo("no errors")
+        return
+    click.echo(table([[e.created_at.strftime("%Y-%m-%d %H:%M"), e.stage, e.message, e.quarantine_key]
+                       for e in records], ["when", "stage", "problem", "raw bytes kept at"]))
+
+
+@main.command()
+@click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the demo recordings (default: {home}/demo).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def demo(demo_dir: Path | None, as_json: bool) -> None:
+    """Build a small demo set of calls, ingest and process it, and show the result."""
+    from flows.process import run_process_contacts
+    from pipeline.demo import run_demo
+
+    settings = _settings()
+    run_demo(settings, demo_dir or settings.home / "demo", process=run_process_contacts, as_json=as_json,
+             echo=click.echo)
+
+
+if __name__ == "__main__":
+    main()

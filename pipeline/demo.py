@@ -1,0 +1,234 @@
+"""``cxmon demo``: a small, realistic set of calls built on the spot, ingested and processed.
+
+Speech comes from espeak-ng (Debian package ``espeak-ng``), one party per channel, with an IVR
+prompt, queue music and a hold, plus the sidecars a telephony switch would write. Two broken
+inputs show what happens to bad files. Rebuilding gives the same bytes, so re-running the demo
+adds no duplicate contacts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.settings import Settings
+
+ESPEAK = "espeak-ng"
+
+
+def speak(text: str, *, voice: str, rate_hz: int, words_per_minute: int = 160) -> np.ndarray:
+    """``text`` spoken by espeak-ng, mono float32 at ``rate_hz``."""
+    import soundfile as sf
+
+    if shutil.which(ESPEAK) is None:
+        raise RuntimeError("espeak-ng is not installed; on Debian/Ubuntu: apt-get install espeak-ng")
+    wav = subprocess.run(
+        [ESPEAK, "-v", voice, "-s", str(words_per_minute), "--stdout", text], check=True, capture_output=True
+    ).stdout
+    samples, source_rate = sf.read(BytesIO(wav), dtype="float32")
+    return resample(samples, source_rate, rate_hz)
+
+
+def resample(samples: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
+    """Linear-interpolation resampling; plenty for demo speech, not for measurement."""
+    if from_hz == to_hz:
+        return samples
+    duration_s = len(samples) / from_hz
+    times = np.arange(int(duration_s * to_hz)) / to_hz
+    return np.interp(times, np.arange(len(samples)) / from_hz, samples).astype(np.float32)
+
+
+def music(seconds: float, *, rate_hz: int, level: float = 0.15) -> np.ndarray:
+    """A simple two-note jingle, the kind a switch plays in the queue and on hold."""
+    t = np.arange(int(seconds * rate_hz)) / rate_hz
+    notes = np.where((t % 1.0) < 0.5, 523.25, 659.25)
+    return (level * np.sin(2 * np.pi * notes * t)).astype(np.float32)
+
+
+@dataclass
+class CallScript:
+    """Who says what, in order; the builder places each line after the previous one."""
+
+    name: str
+    language: str
+    rate_hz: int
+    stereo: bool
+    lines: list[tuple[str, str]]  # (party, text); party: agent | customer | ivr | queue | hold
+    meta: dict = field(default_factory=dict)
+    agent_side: str = "left"
+    write_events: bool = True
+    suffix: str = ".wav"
+
+
+VOICES = {("ru", "agent"): "ru+f3", ("ru", "customer"): "ru+m3", ("ru", "ivr"): "ru+f5",
+          ("en", "agent"): "en-us+f3", ("en", "customer"): "en+m3", ("en", "ivr"): "en-us+f5"}
+GAP_S = 0.4
+
+
+def _open(events: list[dict], span: str) -> bool:
+    types = [e["type"] for e in events]
+    return f"{span}_start" in types and f"{span}_end" not in types
+
+
+def build_call(script: CallScript) -> tuple[np.ndarray, list[dict]]:
+    """Samples ``(frames, channels)`` and the telephony events of the scripted call."""
+    rate = script.rate_hz
+    pieces: list[tuple[str, float, np.ndarray]] = []
+    events: list[dict] = []
+    t_s = 0.5
+    for party, text in script.lines:
+        if party in ("queue", "hold"):
+            clip = music(float(text), rate_hz=rate)
+            if party == "queue" and _open(events, "ivr"):
+                events.append({"type": "ivr_end", "t_s": round(t_s - GAP_S / 2, 3), "exit": "operator"})
+            events.append({"type": f"{party}_start", "t_s": round(t_s, 3)})
+            if party == "hold":
+                events.append({"type": "hold_end", "t_s": round(t_s + len(clip) / rate, 3)})
+        else:
+            if party == "ivr" and not any(e["type"] == "ivr_start" for e in events):
+                events.append({"type": "ivr_start", "t_s": round(t_s, 3)})
+            if party == "agent" and not any(e["type"] == "agent_answer" for e in events):
+                if _open(events, "ivr"):
+                    events.append({"type": "ivr_end", "t_s": round(t_s - GAP_S / 2, 3), "exit": "operator"})
+                events.append({"type": "agent_answer", "t_s": round(t_s, 3), "agent_id": script.meta.get("operator_id")})
+            clip = speak(text, voice=VOICES[(script.language, party)], rate_hz=rate)
+        pieces.append((party, t_s, clip))
+        t_s += len(clip) / rate + GAP_S
+    events.append({"type": "hangup", "t_s": round(t_s, 3)})
+    events.sort(key=lambda e: e["t_s"])
+
+    frames = int((t_s + 0.3) * rate)
+    agent, customer = np.zeros(frames, np.float32), np.zeros(frames, np.float32)
+    for party, start_s, clip in pieces:
+        track = customer if party == "customer" else agent  # IVR, queue and hold play on the agent leg
+        start = int(start_s * rate)
+        track[start : start + len(clip)] += clip[: frames - start]
+    if script.stereo:
+        left, right = (agent, customer) if script.agent_side == "left" else (customer, agent)
+        samples = np.stack([left, right], axis=1)
+    else:
+        samples = (agent + customer)[:, None]
+    return np.clip(samples, -1.0, 1.0), events
+
+
+DEMO_CALLS = [
+    CallScript(
+        name="ru-card-payment", language="ru", rate_hz=8000, stereo=True,
+        meta={"operator_id": "op-anna", "customer_id": "cust-1042", "team": "cards",
+              "started_at": "2026-11-20T10:15:00+03:00", "channel_map": {"left": "agent", "right": "customer"}},
+        lines=[
+            ("ivr", "Здравствуйте! Вы позвонили в банк Пример. Ваш звонок очень важен для нас."),
+            ("queue", "4"),
+            ("agent", "Добрый день, банк Пример, меня зовут Анна. Чем могу помочь?"),
+            ("customer", "Здравствуйте. У меня не проходит оплата картой в магазине."),
+            ("agent", "Сейчас проверю. Подождите, пожалуйста, минуту."),
+            ("hold", "5"),
+            ("agent", "Спасибо за ожидание. Я сняла ограничение, попробуйте ещё раз."),
+            ("customer", "Всё получилось, спасибо большое!"),
+            ("agent", "Рада была помочь. Хорошего дня!"),
+        ],
+    ),
+    CallScript(
+        name="ru-complaint", language="ru", rate_hz=16000, stereo=True, agent_side="right", suffix=".flac",
+        meta={"operator_id": "op-oleg", "customer_id": "cust-2210", "team": "loans",
+              "started_at": "2026-11-20T11:02:30+03:00", "channel_map": {"left": "customer", "right": "agent"}},
+        write_events=False,
+        lines=[
+            ("agent", "Банк Пример, Олег, слушаю вас."),
+            ("customer", "Я уже третий раз звоню, мне так никто и не перезвонил!"),
+            ("agent", "Понимаю. Назовите, пожалуйста, номер заявки."),
+            ("customer", "Номер заявки сто двадцать пять."),
+            ("agent", "Заявка передана специалисту, вам перезвонят сегодня."),
+        ],
+    ),
+    CallScript(
+        name="en-address-change", language="en", rate_hz=16000, stereo=False, suffix=".ogg",
+        meta={"operator_id": "op-kate", "customer_id": "cust-3307", "team": "service",
+              "started_at": "2026-11-20T14:40:00+00:00"},
+        lines=[
+            ("agent", "Thank you for calling Example Bank, this is Kate. How can I help you today?"),
+            ("customer", "Hi, I moved last month and need to change my address."),
+            ("agent", "Sure, I can do that for you. What is the new address?"),
+            ("customer", "Twelve Park Lane, London."),
+            ("agent", "Done. Is there anything else I can help with?"),
+        ],
+    ),
+]
+
+
+def write_demo_set(directory: Path) -> list[Path]:
+    """Write the demo recordings, their sidecars and two broken inputs; returns the files."""
+    import soundfile as sf
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for script in DEMO_CALLS:
+        audio_path = directory / f"{script.name}{script.suffix}"
+        samples, events = build_call(script)
+        if not audio_path.exists():
+            sf.write(audio_path, samples, script.rate_hz, subtype="VORBIS" if script.suffix == ".ogg" else "PCM_16")
+        (directory / f"{script.name}.meta.json").write_text(json.dumps(script.meta, ensure_ascii=False, indent=2))
+        written += [audio_path, directory / f"{script.name}.meta.json"]
+        if script.write_events:
+            (directory / f"{script.name}.events.json").write_text(json.dumps({"events": events}, indent=2))
+            written.append(directory / f"{script.name}.events.json")
+    # Two inputs that go wrong the way real ones do: a recording cut off mid-upload, and a
+    # hand-edited events file with a trailing comma (its recording is still ingested).
+    first = directory / f"{DEMO_CALLS[0].name}{DEMO_CALLS[0].suffix}"
+    broken = directory / "cut-off-upload.wav"
+    broken.write_bytes(first.read_bytes()[: first.stat().st_size // 3])
+    hand_edited = directory / f"{DEMO_CALLS[1].name}.events.json"
+    hand_edited.write_text('{"events": [{"type": "agent_answer", "t_s": 0.5},]}')
+    return written + [broken, hand_edited]
+
+
+def run_demo(
+    settings: Settings,
+    directory: Path,
+    *,
+    process: Callable[[Settings], dict],
+    as_json: bool,
+    echo: Callable[[str], None],
+) -> dict:
+    """Build, ingest and process (with ``process``, the flow) the demo set; print what a QA lead looks at first."""
+    import sys
+
+    from pipeline.report import contact_document, contact_rows, format_contact, format_contact_table
+    from pipeline.ingest import ingest_paths
+    from pipeline.store import open_store
+
+    store = open_store(settings)
+    print(f"building demo calls in {directory} ...", file=sys.stderr)
+    write_demo_set(directory)
+    report = ingest_paths(store, [directory], progress=not as_json and sys.stderr.isatty())
+    result = process(settings)
+    contacts = [contact_document(store, c) for c in store.catalog.contacts()]
+    summary = {
+        "demo_dir": str(directory),
+        "ingest": {"new": report.new, "existing": report.existing, "errors": [e.message for e in report.errors]},
+        "process": {k: result[k] for k in ("contacts", "failed", "stages_run")},
+        "contacts": contacts,
+        "errors": [asdict(e) for e in store.catalog.errors()],
+    }
+    if as_json:
+        echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+        return summary
+    echo(f"Ingested {directory}: {len(report.new)} new contacts, {len(report.existing)} already stored, "
+         f"{len(report.errors)} problems kept in quarantine.")
+    echo(f"Processed {result['contacts']} contacts ({result['stages_run']} stage runs, "
+         f"{len(result['failed'])} failed).\n")
+    echo(format_contact_table(contact_rows(store)) + "\n")
+    if contacts:
+        echo(format_contact(contacts[0]) + "\n")
+    echo("Problems found (cxmon errors):")
+    for error in store.catalog.errors():
+        echo(f"  ! {error.message}\n    raw bytes kept at {error.quarantine_key}")
+    echo("\nNext: `cxmon ls`, `cxmon show ID`, `cxmon ingest YOUR_FOLDER`, `cxmon process`.")
+    return summary

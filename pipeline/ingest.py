@@ -1,0 +1,170 @@
+"""Ingest files into the store: one contact per distinct recording, an error record per bad input.
+
+A bad file never stops the batch and never loses bytes: its raw bytes go to the quarantine
+area of the object store and an :class:`ErrorRecord` says which file and what is wrong.
+A malformed sidecar is reported by name; its recording is still ingested without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.audio import AUDIO_SUFFIXES, AudioError, probe_audio
+from pipeline.records import Contact, ErrorRecord, TelephonyEvent
+from pipeline.sidecars import EVENTS_SUFFIX, META_SUFFIX, CallMeta, SidecarError, parse_events, parse_meta
+from pipeline.store import QUARANTINE_PREFIX, RAW_PREFIX, Store
+from pipeline.store.objects import content_key, put_file_once, sha256_of_file
+
+CONTENT_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
+                 ".opus": "audio/ogg"}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingInput:
+    """A recording and the sidecars found beside it."""
+
+    audio: Path
+    events: Path | None = None
+    meta: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputPlan:
+    recordings: tuple[RecordingInput, ...]
+    unusable: tuple[tuple[Path, str], ...]  # (file, why it cannot be ingested)
+
+
+@dataclass(slots=True)
+class IngestReport:
+    new: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    errors: list[ErrorRecord] = field(default_factory=list)
+
+
+def _files_under(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file or folder")
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith("."))
+        else:
+            files.append(path)
+    return list(dict.fromkeys(files))
+
+
+def plan_inputs(paths: Iterable[Path]) -> InputPlan:
+    """Pair each recording with its sidecars; name every file that is neither."""
+    audio: dict[tuple[Path, str], list[Path]] = {}
+    sidecars: dict[tuple[Path, str], dict[str, Path]] = {}
+    unusable: list[tuple[Path, str]] = []
+    for path in _files_under(paths):
+        name = path.name
+        if name.endswith(EVENTS_SUFFIX) or name.endswith(META_SUFFIX):
+            kind = "events" if name.endswith(EVENTS_SUFFIX) else "meta"
+            stem = name.removesuffix(EVENTS_SUFFIX).removesuffix(META_SUFFIX)
+            sidecars.setdefault((path.parent, stem), {})[kind] = path
+        elif path.suffix.lower() in AUDIO_SUFFIXES:
+            audio.setdefault((path.parent, path.stem), []).append(path)
+        else:
+            unusable.append(
+                (path, f"{name}: unsupported file type; expected {', '.join(sorted(AUDIO_SUFFIXES))} "
+                       f"with optional {EVENTS_SUFFIX} / {META_SUFFIX} sidecars")
+            )
+    recordings = []
+    for key, files in audio.items():
+        found = sidecars.get(key, {})
+        recordings.extend(RecordingInput(f, events=found.get("events"), meta=found.get("meta")) for f in files)
+    for key, found in sidecars.items():
+        if key not in audio:
+            for sidecar in found.values():
+                unusable.append((sidecar, f"{sidecar.name}: no recording named {key[1]}.* beside it"))
+    return InputPlan(tuple(recordings), tuple(unusable))
+
+
+def quarantine(store: Store, path: Path, *, stage: str, message: str, contact_id: str | None = None) -> ErrorRecord:
+    """Keep the raw bytes of ``path`` in quarantine and record why; returns the error record."""
+    sha = sha256_of_file(path)
+    key = f"{content_key(QUARANTINE_PREFIX, sha)}/{path.name}"
+    if not store.objects.exists(key):
+        with path.open("rb") as fh:
+            store.objects.put_stream(key, fh, metadata={"sha256": sha, "source": str(path), "reason": message[:512]})
+    error = ErrorRecord(
+        # The same bytes failing the same way are one error, however often they are ingested.
+        error_id=hashlib.sha256(f"{sha}\n{stage}\n{message}".encode()).hexdigest()[:16],
+        source=str(path),
+        stage=stage,
+        message=message,
+        created_at=datetime.now(UTC),
+        quarantine_key=key,
+        contact_id=contact_id,
+    )
+    store.catalog.add_error(error)
+    return error
+
+
+def ingest_recording(store: Store, item: RecordingInput, report: IngestReport) -> None:
+    """Ingest one recording and its sidecars, adding what happened to ``report``."""
+    sha = sha256_of_file(item.audio)
+    contact_id = sha[:16]
+    if store.catalog.get_contact(contact_id) is not None:
+        report.existing.append(contact_id)
+        return
+    try:
+        info = probe_audio(item.audio)
+    except AudioError as error:
+        report.errors.append(quarantine(store, item.audio, stage="ingest", message=str(error)))
+        return
+
+    meta = CallMeta()
+    if item.meta is not None:
+        try:
+            meta = parse_meta(item.meta, channels=info.channels)
+        except SidecarError as error:
+            report.errors.append(quarantine(store, item.meta, stage="ingest", message=str(error), contact_id=contact_id))
+    events: list[TelephonyEvent] = []
+    if item.events is not None:
+        try:
+            events = parse_events(item.events, duration_s=info.duration_s)
+        except SidecarError as error:
+            report.errors.append(
+                quarantine(store, item.events, stage="ingest", message=str(error), contact_id=contact_id)
+            )
+
+    key, _, _ = put_file_once(
+        store.objects, RAW_PREFIX, item.audio,
+        content_type=CONTENT_TYPES[item.audio.suffix.lower()], metadata={"source": item.audio.name},
+    )
+    contact = Contact(
+        contact_id=contact_id,
+        channel="call",
+        source=str(item.audio),
+        object_key=key,
+        started_at=meta.started_at,
+        operator_id=meta.operator_id,
+        customer_id=meta.customer_id,
+        team=meta.team,
+        channel_map=meta.channel_map,
+        ingested_at=datetime.now(UTC),
+    )
+    if store.catalog.add_contact(contact, events):
+        report.new.append(contact_id)
+    else:
+        report.existing.append(contact_id)
+
+
+def ingest_paths(store: Store, paths: Sequence[Path], *, progress: bool = False) -> IngestReport:
+    """Ingest files and folders (recursively). Raises FileNotFoundError before anything if a path is missing."""
+    from tqdm import tqdm
+
+    plan = plan_inputs(paths)
+    report = IngestReport()
+    for path, message in plan.unusable:
+        report.errors.append(quarantine(store, path, stage="ingest", message=message))
+    for item in tqdm(plan.recordings, desc="ingest", unit="file", disable=not progress, leave=False):
+        ingest_recording(store, item, report)
+    return report

@@ -1,0 +1,88 @@
+"""What a person reads about a contact: one document for JSON output and its text rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.records import Contact
+from pipeline.stages import STAGES
+
+if TYPE_CHECKING:
+    from pipeline.store import Store
+
+
+def contact_status(statuses: dict[str, str]) -> str:
+    if "failed" in statuses.values():
+        return "failed"
+    return "processed" if all(s.name in statuses for s in STAGES) else "new"
+
+
+def contact_document(store: Store, contact: Contact) -> dict[str, Any]:
+    return {
+        "contact": asdict(contact),
+        "status": contact_status(store.catalog.stage_statuses(contact.contact_id).get(contact.contact_id, {})),
+        "events": [asdict(e) for e in store.catalog.events(contact.contact_id)],
+        "features": {fs.name: dict(fs.values) for fs in store.catalog.feature_sets(contact.contact_id)},
+        "errors": [asdict(e) for e in store.catalog.errors(contact.contact_id)],
+    }
+
+
+def format_contact(document: dict[str, Any]) -> str:
+    contact = document["contact"]
+    lines = [f"contact {contact['contact_id']}  ({contact['channel']}, {document['status']})"]
+    for key in ("source", "started_at", "operator_id", "customer_id", "team", "channel_map", "object_key"):
+        if contact.get(key):
+            lines.append(f"  {key:<12} {contact[key]}")
+    if document["events"]:
+        lines.append("events")
+        for event in document["events"]:
+            extra = " ".join(f"{k}={event[k]}" for k in ("agent_id", "exit") if event.get(k))
+            lines.append(f"  {event['t_s']:8.2f} s  {event['type']} {extra}".rstrip())
+    for name, values in document["features"].items():
+        lines.append(f"{name}")
+        for key, value in values.items():
+            shown = f"{value:.2f}" if isinstance(value, float) else value
+            lines.append(f"  {key:<20} {shown}")
+    for error in document["errors"]:
+        lines.append(f"! {error['message']}")
+    return "\n".join(lines)
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    """Plain-text table with a header rule, columns padded to their widest cell."""
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def contact_rows(store: Store) -> list[dict[str, Any]]:
+    """One summary row per contact, oldest first: what `cxmon ls` shows."""
+    statuses = store.catalog.stage_statuses()
+    rows = []
+    for contact in store.catalog.contacts():
+        probe = next((fs.values for fs in store.catalog.feature_sets(contact.contact_id) if fs.name == "probe"), {})
+        rows.append({
+            "contact_id": contact.contact_id,
+            "channel": contact.channel,
+            "source": Path(contact.source).name,
+            "started_at": contact.started_at.isoformat() if contact.started_at else None,
+            "operator_id": contact.operator_id,
+            "duration_s": probe.get("duration_s"),
+            "status": contact_status(statuses.get(contact.contact_id, {})),
+        })
+    return rows
+
+
+def format_contact_table(rows: Sequence[dict[str, Any]]) -> str:
+    if not rows:
+        return "no contacts yet: `cxmon ingest PATH...` adds some"
+    return table(
+        [[r["contact_id"][:12], r["channel"], r["source"], (r["started_at"] or "")[:16], r["operator_id"],
+          "" if r["duration_s"] is None else f"{r['duration_s']:.1f}", r["status"]] for r in rows],
+        ["id", "channel", "source", "started_at", "operator", "duration_s", "status"],
+    )

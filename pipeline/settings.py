@@ -1,0 +1,95 @@
+"""One settings object for the whole system: defaults < TOML file < ``CXMON_*`` environment.
+
+The TOML file is ``$CXMON_CONFIG`` if set, else ``./cxmon.toml`` if it exists. Its keys are the
+field names below (``object_store = "s3"``, ``s3_endpoint = "minio:9000"``, ...).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+DEFAULT_CONFIG_FILE = Path("cxmon.toml")
+
+
+def config_file() -> Path | None:
+    """The TOML file in force, or None when there is none."""
+    named = os.environ.get("CXMON_CONFIG")
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"CXMON_CONFIG={named}: no such file")
+        return path
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CXMON_", extra="forbid")
+
+    home: Path = Path("~/.cxmon")
+    """Where the embedded store keeps its files (objects/ and catalog.sqlite3)."""
+
+    object_store: Literal["local", "s3"] = "local"
+    objects_dir: Path | None = None
+    """Directory of the local object store; default ``{home}/objects``."""
+
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = ""
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_bucket: str = "cxmon"
+    s3_secure: bool = False
+    s3_region: str | None = None
+
+    catalog_url: SecretStr | None = None
+    """SQLAlchemy URL; default ``sqlite:///{home}/catalog.sqlite3``. PostgreSQL:
+    ``postgresql+psycopg://user:password@host:5432/cxmon``."""
+
+    workers: int = 2
+    """Contacts processed at once by the process flow."""
+
+    @model_validator(mode="after")
+    def _expand_home(self) -> "Settings":
+        self.home = self.home.expanduser()
+        if self.objects_dir is not None:
+            self.objects_dir = self.objects_dir.expanduser()
+        if self.workers < 1:
+            raise ValueError(f"workers={self.workers}; expected >= 1")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = config_file()
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    def objects_path(self) -> Path:
+        return self.objects_dir or self.home / "objects"
+
+    def catalog_url_value(self) -> str:
+        if self.catalog_url is not None:
+            return self.catalog_url.get_secret_value()
+        return f"sqlite:///{self.home / 'catalog.sqlite3'}"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain values, with every secret replaced by ``***``."""
+        from sqlalchemy.engine import make_url
+
+        values = self.model_dump(mode="json")
+        values["s3_secret_key"] = "***" if self.s3_secret_key.get_secret_value() else ""
+        values["catalog_url"] = make_url(self.catalog_url_value()).render_as_string(hide_password=True)
+        values["objects_dir"] = str(self.objects_path())
+        values["config_file"] = str(config_file()) if config_file() else None
+        return values

@@ -1,0 +1,140 @@
+"""Sidecar files beside a recording: ``NAME.events.json`` and ``NAME.meta.json``.
+
+Both formats are documented in the README. Parsing checks everything a later stage relies on
+and raises :class:`SidecarError` naming the file and the first problems found.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+
+from pipeline.records import EVENT_TYPES, Speaker, TelephonyEvent
+
+EVENTS_SUFFIX = ".events.json"
+META_SUFFIX = ".meta.json"
+# Event times a little past the end are rounding in the telephony switch, not an error.
+END_TOLERANCE_S = 0.5
+_PAIRS = {"ivr_end": "ivr_start", "hold_end": "hold_start"}
+
+
+class SidecarError(ValueError):
+    """A sidecar cannot be used; the message names the file and what is wrong."""
+
+
+class _Meta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    operator_id: str | None = None
+    customer_id: str | None = None
+    team: str | None = None
+    started_at: AwareDatetime | None = None
+    channel_map: dict[str, Speaker] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class CallMeta:
+    operator_id: str | None = None
+    customer_id: str | None = None
+    team: str | None = None
+    started_at: datetime | None = None
+    channel_map: dict[str, Speaker] = field(default_factory=dict)
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SidecarError(f"{path.name}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SidecarError(f"{path.name}: malformed JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
+
+
+def parse_meta(path: Path, *, channels: int) -> CallMeta:
+    """Read a meta sidecar for a recording with ``channels`` channels."""
+    data = _load_json(path)
+    if not isinstance(data, dict):
+        raise SidecarError(f"{path.name}: expected a JSON object, got {type(data).__name__}")
+    try:
+        meta = _Meta.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'top level'}: {e['msg']}" for e in error.errors()[:3]
+        )
+        raise SidecarError(f"{path.name}: {problems}") from None
+    sides = {"left", "right"} if channels == 2 else {"mono"}
+    unknown = set(meta.channel_map) - sides
+    if unknown:
+        raise SidecarError(
+            f"{path.name}: channel_map names {sorted(unknown)}; a {channels}-channel recording has {sorted(sides)}"
+        )
+    return CallMeta(
+        operator_id=meta.operator_id,
+        customer_id=meta.customer_id,
+        team=meta.team,
+        started_at=meta.started_at,
+        channel_map=dict(meta.channel_map),
+    )
+
+
+def _event(path: Path, index: int, item: Any) -> TelephonyEvent:
+    where = f"{path.name}: event {index}"
+    if not isinstance(item, dict):
+        raise SidecarError(f"{where}: expected an object like {{\"type\": \"hold_start\", \"t_s\": 12.5}}")
+    kind, t_s = item.get("type"), item.get("t_s")
+    if kind not in EVENT_TYPES:
+        raise SidecarError(f"{where}: unknown type {kind!r}; expected one of {sorted(EVENT_TYPES)}")
+    if isinstance(t_s, bool) or not isinstance(t_s, (int, float)) or not math.isfinite(t_s):
+        raise SidecarError(f"{where} ({kind}): t_s={t_s!r}; expected seconds from the start of the recording")
+    extra = set(item) - {"type", "t_s", "agent_id", "exit"}
+    if extra:
+        raise SidecarError(f"{where} ({kind}): unknown fields {sorted(extra)}")
+    for name in ("agent_id", "exit"):
+        if item.get(name) is not None and not isinstance(item[name], (str, int)):
+            raise SidecarError(f"{where} ({kind}): {name}={item[name]!r}; expected a string")
+    if t_s < 0:
+        raise SidecarError(f"{where} ({kind}) at {t_s:g} s is before the recording starts")
+    return TelephonyEvent(
+        type=kind,
+        t_s=float(t_s),
+        agent_id=None if item.get("agent_id") is None else str(item["agent_id"]),
+        exit=None if item.get("exit") is None else str(item["exit"]),
+    )
+
+
+def parse_events(path: Path, *, duration_s: float) -> list[TelephonyEvent]:
+    """Read an events sidecar for a recording of ``duration_s`` seconds."""
+    data = _load_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+        raise SidecarError(f"{path.name}: expected an object with an \"events\" list")
+    events = [_event(path, i, item) for i, item in enumerate(data["events"])]
+    for i, event in enumerate(events):
+        if event.t_s > duration_s + END_TOLERANCE_S:
+            raise SidecarError(
+                f"{path.name}: event {i} ({event.type}) at {event.t_s:g} s is after the end of the "
+                f"recording ({duration_s:.2f} s)"
+            )
+        if i and event.t_s < events[i - 1].t_s:
+            previous = events[i - 1]
+            raise SidecarError(
+                f"{path.name}: events out of order: event {i} ({event.type} at {event.t_s:g} s) comes after "
+                f"event {i - 1} ({previous.type} at {previous.t_s:g} s)"
+            )
+    open_spans: dict[str, int] = {}
+    for i, event in enumerate(events):
+        if event.type in _PAIRS.values():
+            if event.type in open_spans:
+                raise SidecarError(f"{path.name}: event {i}: {event.type} while the previous one is still open")
+            open_spans[event.type] = i
+        elif event.type in _PAIRS:
+            if open_spans.pop(_PAIRS[event.type], None) is None:
+                raise SidecarError(f"{path.name}: event {i}: {event.type} without a {_PAIRS[event.type]} before it")
+    return events

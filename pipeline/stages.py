@@ -1,0 +1,116 @@
+"""The stages that turn a raw contact into results, in the order the process flow runs them.
+
+A stage takes the store and a contact and returns a FeatureSet named after the stage. Later
+issues append stages (speech, features, scores, alarms) to :data:`STAGES`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from features.loudness import peak_dbfs, rms_dbfs
+from pipeline.audio import decode_audio, probe_audio
+from pipeline.records import Contact, ErrorRecord, FeatureSet
+
+if TYPE_CHECKING:
+    from pipeline.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    name: str
+    run: Callable[[Store, Contact], FeatureSet]
+    channels: frozenset[str] = frozenset({"call"})
+
+
+def channel_names(channels: int) -> tuple[str, ...]:
+    return ("left", "right") if channels == 2 else ("mono",)
+
+
+def probe(store: Store, contact: Contact) -> FeatureSet:
+    """Decode the recording; duration, channels, sample rate and per-channel loudness."""
+    with store.objects.open(contact.object_key) as fh:
+        data = fh.read()
+    info = probe_audio(io.BytesIO(data), name=Path(contact.source).name)
+    samples, _ = decode_audio(io.BytesIO(data))
+    values: dict[str, float | int | str] = {
+        "duration_s": info.duration_s,
+        "channels": info.channels,
+        "sample_rate_hz": info.sample_rate_hz,
+        "format": info.format,
+        "subtype": info.subtype,
+    }
+    for index, side in enumerate(channel_names(info.channels)):
+        values[f"{side}_rms_dbfs"] = rms_dbfs(samples[:, index])
+        values[f"{side}_peak_dbfs"] = peak_dbfs(samples[:, index])
+    return FeatureSet(contact_id=contact.contact_id, name="probe", values=values)
+
+
+STAGES: tuple[Stage, ...] = (Stage("probe", probe),)
+
+
+@dataclass(frozen=True, slots=True)
+class StageOutcome:
+    contact_id: str
+    stage: str
+    ok: bool
+    seconds: float
+    error: str | None = None
+
+
+def run_stage(store: Store, contact: Contact, stage: Stage) -> StageOutcome:
+    """Run one stage and record its result or its error; never raises for a bad contact."""
+    started = time.perf_counter()
+    try:
+        features = stage.run(store, contact)
+    except Exception as error:  # one bad contact must not stop the batch: record it and go on
+        seconds = time.perf_counter() - started
+        message = f"{Path(contact.source).name}: {stage.name} failed: {error}"
+        log.warning("%s", message, exc_info=not isinstance(error, ValueError))
+        record = ErrorRecord(
+            error_id=hashlib.sha256(f"{contact.contact_id}\n{stage.name}\n{message}".encode()).hexdigest()[:16],
+            source=contact.source,
+            stage=stage.name,
+            message=message,
+            created_at=datetime.now(UTC),
+            quarantine_key=contact.object_key,
+            contact_id=contact.contact_id,
+        )
+        store.catalog.add_error(record)
+        store.catalog.record_stage_run(contact.contact_id, stage.name, ok=False, seconds=seconds,
+                                       error_id=record.error_id)
+        return StageOutcome(contact.contact_id, stage.name, ok=False, seconds=seconds, error=message)
+    seconds = time.perf_counter() - started
+    store.catalog.put_feature_set(features)
+    store.catalog.record_stage_run(contact.contact_id, stage.name, ok=True, seconds=seconds)
+    return StageOutcome(contact.contact_id, stage.name, ok=True, seconds=seconds)
+
+
+def pending_stages(store: Store, contact: Contact) -> list[Stage]:
+    """Stages that apply to the contact and have not run on it yet (failed ones are not retried)."""
+    done = store.catalog.stage_statuses(contact.contact_id).get(contact.contact_id, {})
+    return [s for s in STAGES if contact.channel in s.channels and s.name not in done]
+
+
+def process_contact(store: Store, contact_id: str) -> list[StageOutcome]:
+    """Run every pending stage on one contact, in order; stop at the first that fails."""
+    contact = store.catalog.get_contact(contact_id)
+    if contact is None:
+        raise KeyError(f"no contact {contact_id} in {store.catalog!r}")
+    outcomes = []
+    for stage in pending_stages(store, contact):
+        outcome = run_stage(store, contact, stage)
+        outcomes.append(outcome)
+        if not outcome.ok:
+            break
+    return outcomes

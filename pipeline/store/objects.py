@@ -1,0 +1,178 @@
+"""The object half of the store: raw recordings, exports, frames and derived blobs.
+
+Two backends share one protocol: :class:`LocalObjectStore` on a directory (the embedded
+default) and :class:`pipeline.store.s3.S3ObjectStore` on any S3 server. Raw inputs are
+content-addressed (:func:`content_key`), so the same file ingested twice is stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    key: str
+    size_bytes: int
+    content_type: str = "application/octet-stream"
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+class ObjectNotFound(KeyError):
+    """No object under that key."""
+
+
+class ObjectStore(Protocol):
+    def put_stream(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> ObjectInfo:
+        """Store everything ``stream`` yields under ``key`` without holding it all in memory."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable stream of the object; the caller closes it."""
+        ...
+
+    def stat(self, key: str) -> ObjectInfo: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        """Keys under ``prefix``, sorted."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it is a safe relative object key, else raise ValueError."""
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in key:
+        raise ValueError(f"object key {key!r}; expected a relative path like 'raw/ab/abcdef...'")
+    return key
+
+
+def sha256_of_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def content_key(prefix: str, sha256_hex: str) -> str:
+    """Content-addressed key: ``raw/ab/abcdef...`` for prefix ``raw``."""
+    return f"{prefix}/{sha256_hex[:2]}/{sha256_hex}"
+
+
+def put_bytes(store: ObjectStore, key: str, data: bytes, **kwargs) -> ObjectInfo:
+    import io
+
+    return store.put_stream(key, io.BytesIO(data), **kwargs)
+
+
+def get_bytes(store: ObjectStore, key: str) -> bytes:
+    with store.open(key) as fh:
+        return fh.read()
+
+
+def put_file_once(
+    store: ObjectStore, prefix: str, path: Path, *, content_type: str, metadata: Mapping[str, str] | None = None
+) -> tuple[str, str, bool]:
+    """Store ``path`` under its content key unless it is there already.
+
+    Returns ``(key, sha256_hex, created)``.
+    """
+    sha = sha256_of_file(path)
+    key = content_key(prefix, sha)
+    if store.exists(key):
+        return key, sha, False
+    with path.open("rb") as fh:
+        store.put_stream(key, fh, content_type=content_type, metadata={"sha256": sha, **(metadata or {})})
+    return key, sha, True
+
+
+class LocalObjectStore:
+    """Objects as files under ``root``; metadata in a ``.meta.json`` file beside each object."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"LocalObjectStore({str(self.root)!r})"
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def _meta_path(self, key: str) -> Path:
+        path = self._path(key)
+        return path.with_name(path.name + ".meta.json")
+
+    def put_stream(self, key, stream, *, content_type="application/octet-stream", metadata=None) -> ObjectInfo:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write to a temporary file and rename, so a reader never sees half an object.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(stream, out, CHUNK_BYTES)
+            # S3 lower-cases metadata names; do the same so both backends read back alike.
+            meta = {"content_type": content_type, "metadata": {k.lower(): v for k, v in (metadata or {}).items()}}
+            self._meta_path(key).write_text(json.dumps(meta))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return self.stat(key)
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError:
+            raise ObjectNotFound(key) from None
+
+    def stat(self, key: str) -> ObjectInfo:
+        path = self._path(key)
+        if not path.is_file():
+            raise ObjectNotFound(key)
+        meta_path = self._meta_path(key)
+        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        return ObjectInfo(
+            key=key,
+            size_bytes=path.stat().st_size,
+            content_type=meta.get("content_type", "application/octet-stream"),
+            metadata=meta.get("metadata", {}),
+        )
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def list(self, prefix: str = "") -> Iterator[str]:
+        keys = []
+        for path in self.root.rglob("*"):
+            if not path.is_file() or path.name.endswith(".meta.json") or path.name.startswith(".upload-"):
+                continue
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix):
+                keys.append(key)
+        return iter(sorted(keys))
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+        self._meta_path(key).unlink(missing_ok=True)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install what cxmon needs on a Debian/Ubuntu machine: espeak-ng (demo speech) and a
+# virtualenv in .venv with cxmon and its Python dependencies.
+#
+#   bash scripts/setup.sh          # the core
+#   bash scripts/setup.sh dev      # plus the test tools
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+EXTRAS=${1:+[$1]}
+PYTHON=${PYTHON:-python3}
+
+log() { echo "setup.sh: $*" >&2; }
+
+if ! command -v espeak-ng >/dev/null; then
+  log "installing espeak-ng (Debian package)"
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq espeak-ng >/dev/null
+fi
+
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || { log "cxmon needs Python >= 3.11; $PYTHON is $("$PYTHON" --version)"; exit 1; }
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+# Skip the install when nothing changed since the last one; pip takes half a minute even then.
+stamp=.venv/.cxmon-installed$EXTRAS
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  log "installing cxmon$EXTRAS into .venv (a minute or two the first time)"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e ".$EXTRAS"
+  touch "$stamp"
+fi

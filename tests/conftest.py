@@ -1,0 +1,128 @@
+"""Shared fixtures: isolated settings, and the store backends every store test runs against.
+
+S3 and PostgreSQL tests need the live servers that ``scripts/services.sh start`` runs; they
+skip without them, and fail instead when ``CXMON_TEST_REQUIRE_SERVICES=1`` (as in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip the test when ``condition`` is false, or fail when services are required."""
+    if condition:
+        return
+    if os.environ.get("CXMON_TEST_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (CXMON_TEST_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    """No test sees the developer's CXMON_* settings or cxmon.toml."""
+    for name in list(os.environ):
+        if name.startswith("CXMON_") and not name.startswith("CXMON_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "home"
+    monkeypatch.setenv("CXMON_HOME", str(path))
+    return path
+
+
+@pytest.fixture(params=["local", "s3"])
+def object_store(request, tmp_path):
+    if request.param == "local":
+        from pipeline.store import LocalObjectStore
+
+        yield LocalObjectStore(tmp_path / "objects")
+        return
+    endpoint = os.environ.get("CXMON_TEST_S3_ENDPOINT")
+    require(bool(endpoint), "no S3 server: run `eval \"$(bash scripts/services.sh start)\"`")
+    from pipeline.store.s3 import S3ObjectStore
+
+    store = S3ObjectStore(
+        endpoint,
+        os.environ["CXMON_TEST_S3_ACCESS_KEY"],
+        os.environ["CXMON_TEST_S3_SECRET_KEY"],
+        f"cxmon-test-{uuid.uuid4().hex[:12]}",
+    )
+    yield store
+    for key in store.list():
+        store.delete(key)
+    store._client.remove_bucket(store.bucket)
+
+
+@contextmanager
+def postgres_database():
+    """A new, empty database on the live PostgreSQL server; yields its URL, drops it after."""
+    admin_url = os.environ.get("CXMON_TEST_POSTGRES_URL")
+    require(bool(admin_url), "no PostgreSQL server: run `eval \"$(bash scripts/services.sh start)\"`")
+    import sqlalchemy as sa
+
+    name = f"cxmon_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+        return
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+def store(object_store, catalog_url):
+    from pipeline.catalog import Catalog
+    from pipeline.store import Store
+
+    catalog = Catalog(catalog_url)
+    yield Store(objects=object_store, catalog=catalog)
+    catalog.close()
+
+
+def tone(seconds: float, *, rate_hz: int, freq_hz: float = 440.0, amplitude: float = 0.5) -> np.ndarray:
+    t = np.arange(int(round(seconds * rate_hz))) / rate_hz
+    return (amplitude * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
+
+
+def write_audio(path: Path, samples: np.ndarray, rate_hz: int, **kwargs) -> Path:
+    import soundfile as sf
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, samples, rate_hz, **kwargs)
+    return path
+
+
+def stereo_call(path: Path, *, seconds: float = 3.0, rate_hz: int = 8000, **kwargs) -> Path:
+    """Agent tone on the left, a quieter customer tone on the right."""
+    left = tone(seconds, rate_hz=rate_hz, freq_hz=300.0, amplitude=0.5)
+    right = tone(seconds, rate_hz=rate_hz, freq_hz=500.0, amplitude=0.25)
+    return write_audio(path, np.stack([left, right], axis=1), rate_hz, **kwargs)
+
+
+def has_espeak() -> bool:
+    return shutil.which("espeak-ng") is not None

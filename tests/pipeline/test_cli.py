@@ -1,0 +1,93 @@
+"""The cxmon command as a user runs it: JSON on stdout, logs on stderr, exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from tests.conftest import stereo_call
+
+CXMON = [sys.executable, "-m", "pipeline.cli"]
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CXMON, *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture
+def inbox(tmp_path) -> Path:
+    stereo_call(tmp_path / "inbox" / "call-1.wav", seconds=2.0, subtype="PCM_16")
+    (tmp_path / "inbox" / "call-1.meta.json").write_text(json.dumps({"operator_id": "op-7"}))
+    stereo_call(tmp_path / "inbox" / "call-2.flac", seconds=1.0, rate_hz=16000)
+    (tmp_path / "inbox" / "broken.wav").write_bytes(b"")
+    return tmp_path / "inbox"
+
+
+def test_ingest_process_ls_show_errors_end_to_end(home, inbox):
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    ingest = _run("ingest", str(inbox), "--json", env=env)
+    assert ingest.returncode == 1, ingest.stderr  # one bad file: the batch went through, but say so
+    report = json.loads(ingest.stdout)
+    assert len(report["new"]) == 2
+    assert [e["message"] for e in report["errors"]] == ["broken.wav: empty file (0 bytes)"]
+
+    process = _run("process", "--json", env=env)
+    assert process.returncode == 0, process.stderr
+    assert json.loads(process.stdout)["contacts"] == 2
+
+    rows = json.loads(_run("ls", "--json", env=env).stdout)
+    assert sorted(r["source"] for r in rows) == ["call-1.wav", "call-2.flac"]
+    assert {r["status"] for r in rows} == {"processed"}
+    call1 = next(r for r in rows if r["source"] == "call-1.wav")
+    assert call1["operator_id"] == "op-7" and call1["duration_s"] == pytest.approx(2.0)
+
+    shown = _run("show", call1["contact_id"][:8], "--json", env=env)
+    document = json.loads(shown.stdout)
+    assert document["contact"]["contact_id"] == call1["contact_id"]
+    assert document["features"]["probe"]["channels"] == 2
+
+    human = _run("show", call1["contact_id"][:8], env=env).stdout
+    assert "call-1.wav" in human and "duration_s" in human
+
+    errors = json.loads(_run("errors", "--json", env=env).stdout)
+    assert [e["message"] for e in errors] == ["broken.wav: empty file (0 bytes)"]
+    assert errors[0]["quarantine_key"].startswith("quarantine/")
+
+
+def test_bad_input_exits_2_with_a_message(home, tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(main, ["ingest", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "no such file or folder" in missing.output
+    unknown = runner.invoke(main, ["show", "deadbeef"])
+    assert unknown.exit_code == 2 and "no contact with id 'deadbeef'" in unknown.output
+
+
+def test_bad_settings_exit_2(home, monkeypatch):
+    monkeypatch.setenv("CXMON_OBJECT_STORE", "ftp")
+    result = CliRunner().invoke(main, ["config"])
+    assert result.exit_code == 2 and "bad settings" in result.output
+
+
+def test_config_prints_effective_settings_with_secrets_masked(home, monkeypatch, tmp_path):
+    config = tmp_path / "site.toml"
+    config.write_text('object_store = "s3"\ns3_secret_key = "toml-secret"\n')
+    monkeypatch.setenv("CXMON_CATALOG_URL", "postgresql+psycopg://qa:db-secret@db/cxmon")
+    result = CliRunner().invoke(main, ["--config", str(config), "config", "--json"])
+    assert result.exit_code == 0, result.output
+    values = json.loads(result.stdout)
+    assert values["object_store"] == "s3" and values["config_file"] == str(config)
+    assert "toml-secret" not in result.output and "db-secret" not in result.output
+    table = CliRunner().invoke(main, ["--config", str(config), "config"]).stdout
+    assert "object_store" in table and "toml-secret" not in table
+
+
+def test_ls_on_an_empty_store_says_how_to_start(home):
+    result = CliRunner().invoke(main, ["ls"])
+    assert result.exit_code == 0 and "cxmon ingest" in result.stdout

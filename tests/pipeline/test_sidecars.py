@@ -1,0 +1,88 @@
+"""Events and meta sidecars: the documented formats parse; each kind of mistake is named."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from pipeline.records import TelephonyEvent
+from pipeline.sidecars import SidecarError, parse_events, parse_meta
+
+
+def _write(tmp_path, name, value) -> object:
+    path = tmp_path / name
+    path.write_text(value if isinstance(value, str) else json.dumps(value))
+    return path
+
+
+README_EVENTS = {"events": [
+    {"type": "ivr_start", "t_s": 0.0}, {"type": "ivr_end", "t_s": 12.4, "exit": "operator"},
+    {"type": "queue_start", "t_s": 12.4}, {"type": "agent_answer", "t_s": 31.0, "agent_id": "op-17"},
+    {"type": "hold_start", "t_s": 95.2}, {"type": "hold_end", "t_s": 131.8},
+    {"type": "transfer", "t_s": 150.0}, {"type": "hangup", "t_s": 184.6},
+]}
+
+
+def test_events_example_from_the_readme_parses(tmp_path):
+    events = parse_events(_write(tmp_path, "call.events.json", README_EVENTS), duration_s=185.0)
+    assert events[1] == TelephonyEvent("ivr_end", 12.4, exit="operator")
+    assert events[3] == TelephonyEvent("agent_answer", 31.0, agent_id="op-17")
+    assert [e.type for e in events][-1] == "hangup"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"events": [{"type": "hangup", "t_s": 3},]}', r"call\.events\.json: malformed JSON at line 1 column"),
+        ([1, 2], r"expected an object with an \"events\" list"),
+        ({"events": [{"type": "hangup", "t_s": 99.0}]}, r"event 0 \(hangup\) at 99 s is after the end of the recording \(60\.00 s\)"),
+        ({"events": [{"type": "hangup", "t_s": -2}]}, r"event 0 \(hangup\) at -2 s is before the recording starts"),
+        ({"events": [{"type": "hold_start", "t_s": 20}, {"type": "hold_end", "t_s": 10}]},
+         r"events out of order: event 1 \(hold_end at 10 s\) comes after event 0 \(hold_start at 20 s\)"),
+        ({"events": [{"type": "coffee_break", "t_s": 1}]}, r"event 0: unknown type 'coffee_break'"),
+        ({"events": [{"type": "hangup", "t_s": "late"}]}, r"t_s='late'; expected seconds"),
+        ({"events": [{"type": "hold_end", "t_s": 5}]}, r"event 0: hold_end without a hold_start before it"),
+        ({"events": [{"type": "hold_start", "t_s": 1}, {"type": "hold_start", "t_s": 5}]}, r"hold_start while the previous one is still open"),
+        ({"events": [{"type": "agent_answer", "t_s": 1, "agnet_id": "x"}]}, r"unknown fields \['agnet_id'\]"),
+    ],
+)
+def test_bad_events_files_are_named_with_the_problem(tmp_path, content, expected):
+    path = _write(tmp_path, "call.events.json", content)
+    with pytest.raises(SidecarError, match=expected) as caught:
+        parse_events(path, duration_s=60.0)
+    assert str(caught.value).startswith("call.events.json: ")
+
+
+def test_events_a_little_past_the_end_are_rounding_not_errors(tmp_path):
+    events = parse_events(_write(tmp_path, "c.events.json", {"events": [{"type": "hangup", "t_s": 60.3}]}), duration_s=60.0)
+    assert events == [TelephonyEvent("hangup", 60.3)]
+
+
+def test_meta_parses_with_an_aware_start_time(tmp_path):
+    meta = parse_meta(_write(tmp_path, "c.meta.json", {
+        "operator_id": "op-17", "customer_id": "cust-1", "team": "cards",
+        "started_at": "2026-11-20T10:15:00+03:00", "channel_map": {"left": "customer", "right": "agent"},
+    }), channels=2)
+    assert meta.started_at == datetime(2026, 11, 20, 10, 15, tzinfo=timezone(timedelta(hours=3)))
+    assert meta.channel_map == {"left": "customer", "right": "agent"}
+
+
+@pytest.mark.parametrize(
+    ("content", "channels", "expected"),
+    [
+        ({"started_at": "2026-11-20T10:15:00"}, 2, r"started_at: .*timezone"),
+        ({"operater_id": "x"}, 2, r"operater_id: Extra inputs are not permitted"),
+        ({"channel_map": {"left": "robot"}}, 2, r"channel_map\.left: Input should be"),
+        ({"channel_map": {"left": "agent"}}, 1, r"channel_map names \['left'\]; a 1-channel recording has \['mono'\]"),
+        ("not json", 2, r"malformed JSON"),
+        (b"\xff\xfe\x00bad", 2, r"not UTF-8 text"),
+    ],
+)
+def test_bad_meta_files_are_named_with_the_problem(tmp_path, content, channels, expected):
+    path = tmp_path / "c.meta.json"
+    path.write_bytes(content if isinstance(content, bytes) else (content if isinstance(content, str) else json.dumps(content)).encode())
+    with pytest.raises(SidecarError, match=expected) as caught:
+        parse_meta(path, channels=channels)
+    assert str(caught.value).startswith("c.meta.json: ")
