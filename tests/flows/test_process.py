@@ -65,6 +65,17 @@ def test_flow_probes_every_new_contact_once(settings, tmp_path):
     again = run_process_contacts(settings)
     assert again["contacts"] == 0 and again["stages_run"] == 0
     assert sorted(report.new) == sorted(by_name.values())
+    assert _completed_runs_on_the_prefect_server("process_contacts") >= 2
+
+
+def _completed_runs_on_the_prefect_server(flow_name: str) -> int:
+    """Runs of ``flow_name`` that the Prefect API server (the harness's, via PREFECT_API_URL) recorded."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])))
+    return sum(1 for run in runs if run.state is not None and run.state.is_completed())
 
 
 def test_a_contact_that_fails_is_recorded_and_the_batch_goes_on(settings, tmp_path):
