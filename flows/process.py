@@ -35,7 +35,7 @@ def find_new_contacts() -> list[str]:
 
 @task
 def process_one(contact_id: str) -> list[dict]:
-    return [asdict(outcome) for outcome in process_contact(_store(), contact_id)]
+    return [asdict(outcome) for outcome in process_contact(_store(), contact_id, Settings())]
 
 
 @flow(name="process_contacts")

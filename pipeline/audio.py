@@ -102,9 +102,14 @@ def probe_audio(source: Path | BinaryIO, *, name: str | None = None) -> AudioInf
     )
 
 
-def decode_audio(source: Path | BinaryIO) -> tuple[np.ndarray, int]:
+def decode_audio(source: Path | BinaryIO, *, name: str | None = None) -> tuple[np.ndarray, int]:
     """Samples as float32 in [-1, 1], shape ``(frames, channels)``, and the sample rate in Hz."""
     import soundfile as sf
 
-    samples, rate = sf.read(source, dtype="float32", always_2d=True)
+    try:
+        samples, rate = sf.read(source, dtype="float32", always_2d=True)
+    except sf.SoundFileError as error:
+        label = name or (source.name if isinstance(source, Path) else "recording")
+        reason = getattr(error, "error_string", None) or str(error)
+        raise AudioError(f"{label}: not readable as audio ({reason})") from None
     return samples, rate

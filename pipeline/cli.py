@@ -136,6 +136,32 @@ def show(contact_id: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--events", "events_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Telephony events (default: NAME.events.json beside the recording, if any).")
+@click.option("--meta", "meta_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Call metadata (default: NAME.meta.json beside the recording, if any).")
+@click.option("--language", type=click.Choice(["ru", "en"]), help="Language of the call (default: settings).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def analyze(path: Path, events_path: Path | None, meta_path: Path | None, language: str | None, as_json: bool) -> None:
+    """Ingest and process one call here and now; print its transcript and features."""
+    from pipeline.calls.cli import analyze_one
+
+    settings = _settings()
+    if language:
+        settings = settings.model_copy(update={"language": language})
+    result = analyze_one(settings, path, events_path=events_path, meta_path=meta_path)
+    if result.bad_input:
+        raise click.UsageError(result.bad_input)
+    if as_json:
+        _print_json(result.document)
+    else:
+        click.echo(result.text)
+    if result.failed:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def errors(as_json: bool) -> None:
     """List inputs and stages that failed, with where their raw bytes are kept."""

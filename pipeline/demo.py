@@ -9,47 +9,14 @@ adds no duplicate contacts.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.settings import Settings
-
-ESPEAK = "espeak-ng"
-
-
-def speak(text: str, *, voice: str, rate_hz: int, words_per_minute: int = 160) -> np.ndarray:
-    """``text`` spoken by espeak-ng, mono float32 at ``rate_hz``."""
-    import soundfile as sf
-
-    if shutil.which(ESPEAK) is None:
-        raise RuntimeError("espeak-ng is not installed; on Debian/Ubuntu: apt-get install espeak-ng")
-    wav = subprocess.run(
-        [ESPEAK, "-v", voice, "-s", str(words_per_minute), "--stdout", text], check=True, capture_output=True
-    ).stdout
-    samples, source_rate = sf.read(BytesIO(wav), dtype="float32")
-    return resample(samples, source_rate, rate_hz)
-
-
-def resample(samples: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
-    """Linear-interpolation resampling; plenty for demo speech, not for measurement."""
-    if from_hz == to_hz:
-        return samples
-    duration_s = len(samples) / from_hz
-    times = np.arange(int(duration_s * to_hz)) / to_hz
-    return np.interp(times, np.arange(len(samples)) / from_hz, samples).astype(np.float32)
-
-
-def music(seconds: float, *, rate_hz: int, level: float = 0.15) -> np.ndarray:
-    """A simple two-note jingle, the kind a switch plays in the queue and on hold."""
-    t = np.arange(int(seconds * rate_hz)) / rate_hz
-    notes = np.where((t % 1.0) < 0.5, 523.25, 659.25)
-    return (level * np.sin(2 * np.pi * notes * t)).astype(np.float32)
+from pipeline.synth import VOICES, Placed, mix, music, place, speak
 
 
 @dataclass
@@ -67,8 +34,6 @@ class CallScript:
     suffix: str = ".wav"
 
 
-VOICES = {("ru", "agent"): "ru+f3", ("ru", "customer"): "ru+m3", ("ru", "ivr"): "ru+f5",
-          ("en", "agent"): "en-us+f3", ("en", "customer"): "en+m3", ("en", "ivr"): "en-us+f5"}
 GAP_S = 0.4
 
 
@@ -80,42 +45,32 @@ def _open(events: list[dict], span: str) -> bool:
 def build_call(script: CallScript) -> tuple[np.ndarray, list[dict]]:
     """Samples ``(frames, channels)`` and the telephony events of the scripted call."""
     rate = script.rate_hz
-    pieces: list[tuple[str, float, np.ndarray]] = []
+    clips: list[Placed] = []
     events: list[dict] = []
     t_s = 0.5
     for party, text in script.lines:
         if party in ("queue", "hold"):
-            clip = music(float(text), rate_hz=rate)
             if party == "queue" and _open(events, "ivr"):
                 events.append({"type": "ivr_end", "t_s": round(t_s - GAP_S / 2, 3), "exit": "operator"})
+            clip = place("music", t_s, music(float(text), rate_hz=rate), rate_hz=rate)
             events.append({"type": f"{party}_start", "t_s": round(t_s, 3)})
             if party == "hold":
-                events.append({"type": "hold_end", "t_s": round(t_s + len(clip) / rate, 3)})
+                events.append({"type": "hold_end", "t_s": round(clip.end_s, 3)})
         else:
-            if party == "ivr" and not any(e["type"] == "ivr_start" for e in events):
+            if party == "ivr" and not _open(events, "ivr"):
                 events.append({"type": "ivr_start", "t_s": round(t_s, 3)})
             if party == "agent" and not any(e["type"] == "agent_answer" for e in events):
                 if _open(events, "ivr"):
                     events.append({"type": "ivr_end", "t_s": round(t_s - GAP_S / 2, 3), "exit": "operator"})
                 events.append({"type": "agent_answer", "t_s": round(t_s, 3), "agent_id": script.meta.get("operator_id")})
-            clip = speak(text, voice=VOICES[(script.language, party)], rate_hz=rate)
-        pieces.append((party, t_s, clip))
-        t_s += len(clip) / rate + GAP_S
+            voice = VOICES[(script.language, party)]
+            clip = place(party, t_s, speak(text, voice=voice, rate_hz=rate), rate_hz=rate, text=text)
+        clips.append(clip)
+        t_s = clip.end_s + GAP_S
     events.append({"type": "hangup", "t_s": round(t_s, 3)})
     events.sort(key=lambda e: e["t_s"])
-
-    frames = int((t_s + 0.3) * rate)
-    agent, customer = np.zeros(frames, np.float32), np.zeros(frames, np.float32)
-    for party, start_s, clip in pieces:
-        track = customer if party == "customer" else agent  # IVR, queue and hold play on the agent leg
-        start = int(start_s * rate)
-        track[start : start + len(clip)] += clip[: frames - start]
-    if script.stereo:
-        left, right = (agent, customer) if script.agent_side == "left" else (customer, agent)
-        samples = np.stack([left, right], axis=1)
-    else:
-        samples = (agent + customer)[:, None]
-    return np.clip(samples, -1.0, 1.0), events
+    samples = mix(clips, duration_s=t_s + 0.3, rate_hz=rate, stereo=script.stereo, agent_side=script.agent_side)
+    return samples, events
 
 
 DEMO_CALLS = [

@@ -27,7 +27,19 @@ def contact_document(store: Store, contact: Contact) -> dict[str, Any]:
         "events": [asdict(e) for e in store.catalog.events(contact.contact_id)],
         "features": {fs.name: dict(fs.values) for fs in store.catalog.feature_sets(contact.contact_id)},
         "errors": [asdict(e) for e in store.catalog.errors(contact.contact_id)],
+        "turns": [asdict(t) for t in transcript.turns] if (transcript := store.catalog.transcript(contact.contact_id)) else [],
     }
+
+
+def format_clock(seconds: float) -> str:
+    """``mm:ss.s``, how people read times in a call."""
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{rest:04.1f}"
+
+
+def format_turns(turns: Sequence[dict[str, Any]]) -> list[str]:
+    return [f"  {format_clock(t['start_s'])}-{format_clock(t['end_s'])}  {t['speaker']:<8}  {t['text']}".rstrip()
+            for t in turns]
 
 
 def format_contact(document: dict[str, Any]) -> str:
@@ -46,6 +58,9 @@ def format_contact(document: dict[str, Any]) -> str:
         for key, value in values.items():
             shown = f"{value:.2f}" if isinstance(value, float) else value
             lines.append(f"  {key:<20} {shown}")
+    if document.get("turns"):
+        lines.append("transcript")
+        lines += format_turns(document["turns"])
     for error in document["errors"]:
         lines.append(f"! {error['message']}")
     return "\n".join(lines)

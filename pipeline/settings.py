@@ -51,6 +51,21 @@ class Settings(BaseSettings):
     workers: int = 2
     """Contacts processed at once by the process flow."""
 
+    language: Literal["ru", "en"] = "ru"
+    """Language of calls, passed to Whisper explicitly (auto-detection is weak on short Russian audio)."""
+
+    whisper_model: str = "base"
+    """``base``: the multilingual model the ``speech`` extra ships; or a CTranslate2 model directory."""
+
+    whisper_compute_type: str = "int8"
+
+    diarization_pipeline: Path | None = None
+    """A local pyannote.audio pipeline (its config.yaml, with the weights it names beside it) for
+    mono calls; default: the built-in VAD + speaker-embedding clustering, which needs no download."""
+
+    speakers: int = 2
+    """Speakers expected in a mono call (agent and customer)."""
+
     @model_validator(mode="after")
     def _expand_home(self) -> "Settings":
         self.home = self.home.expanduser()
@@ -58,6 +73,10 @@ class Settings(BaseSettings):
             self.objects_dir = self.objects_dir.expanduser()
         if self.workers < 1:
             raise ValueError(f"workers={self.workers}; expected >= 1")
+        if self.speakers < 1:
+            raise ValueError(f"speakers={self.speakers}; expected >= 1")
+        if self.diarization_pipeline is not None:
+            self.diarization_pipeline = self.diarization_pipeline.expanduser()
         return self
 
     @classmethod

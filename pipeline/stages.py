@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 
 from features.loudness import peak_dbfs, rms_dbfs
 from pipeline.audio import decode_audio, probe_audio
+from pipeline.calls.stage import analyze_stage
 from pipeline.records import Contact, ErrorRecord, FeatureSet
+from pipeline.settings import Settings
 
 if TYPE_CHECKING:
     from pipeline.store import Store
@@ -29,7 +31,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class Stage:
     name: str
-    run: Callable[[Store, Contact], FeatureSet]
+    run: Callable[[Store, Contact, Settings], FeatureSet]
     channels: frozenset[str] = frozenset({"call"})
 
 
@@ -37,7 +39,7 @@ def channel_names(channels: int) -> tuple[str, ...]:
     return ("left", "right") if channels == 2 else ("mono",)
 
 
-def probe(store: Store, contact: Contact) -> FeatureSet:
+def probe(store: Store, contact: Contact, settings: Settings) -> FeatureSet:
     """Decode the recording; duration, channels, sample rate and per-channel loudness."""
     with store.objects.open(contact.object_key) as fh:
         data = fh.read()
@@ -56,7 +58,7 @@ def probe(store: Store, contact: Contact) -> FeatureSet:
     return FeatureSet(contact_id=contact.contact_id, name="probe", values=values)
 
 
-STAGES: tuple[Stage, ...] = (Stage("probe", probe),)
+STAGES: tuple[Stage, ...] = (Stage("probe", probe), Stage("call", analyze_stage))
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +70,11 @@ class StageOutcome:
     error: str | None = None
 
 
-def run_stage(store: Store, contact: Contact, stage: Stage) -> StageOutcome:
+def run_stage(store: Store, contact: Contact, stage: Stage, settings: Settings) -> StageOutcome:
     """Run one stage and record its result or its error; never raises for a bad contact."""
     started = time.perf_counter()
     try:
-        features = stage.run(store, contact)
+        features = stage.run(store, contact, settings)
     except Exception as error:  # one bad contact must not stop the batch: record it and go on
         seconds = time.perf_counter() - started
         message = f"{Path(contact.source).name}: {stage.name} failed: {error}"
@@ -97,19 +99,21 @@ def run_stage(store: Store, contact: Contact, stage: Stage) -> StageOutcome:
 
 
 def pending_stages(store: Store, contact: Contact) -> list[Stage]:
-    """Stages that apply to the contact and have not run on it yet (failed ones are not retried)."""
+    """Stages that apply to the contact and have not run on it yet; none after a failure."""
     done = store.catalog.stage_statuses(contact.contact_id).get(contact.contact_id, {})
+    if "failed" in done.values():
+        return []
     return [s for s in STAGES if contact.channel in s.channels and s.name not in done]
 
 
-def process_contact(store: Store, contact_id: str) -> list[StageOutcome]:
+def process_contact(store: Store, contact_id: str, settings: Settings) -> list[StageOutcome]:
     """Run every pending stage on one contact, in order; stop at the first that fails."""
     contact = store.catalog.get_contact(contact_id)
     if contact is None:
         raise KeyError(f"no contact {contact_id} in {store.catalog!r}")
     outcomes = []
     for stage in pending_stages(store, contact):
-        outcome = run_stage(store, contact, stage)
+        outcome = run_stage(store, contact, stage, settings)
         outcomes.append(outcome)
         if not outcome.ok:
             break

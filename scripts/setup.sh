@@ -2,12 +2,12 @@
 # Install what cxmon needs on a Debian/Ubuntu machine: espeak-ng (demo speech) and a
 # virtualenv in .venv with cxmon and its Python dependencies.
 #
-#   bash scripts/setup.sh          # the core
-#   bash scripts/setup.sh dev      # plus the test tools
+#   bash scripts/setup.sh                    # cxmon with diarization for mono calls (torch, CPU)
+#   bash scripts/setup.sh dev,diarization    # plus the test tools
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-EXTRAS=${1:+[$1]}
+EXTRAS="[${1:-diarization}]"
 PYTHON=${PYTHON:-python3}
 
 log() { echo "setup.sh: $*" >&2; }
@@ -26,10 +26,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 # Skip the install when nothing changed since the last one; pip takes half a minute even then.
-stamp=.venv/.cxmon-installed$EXTRAS
+stamp=".venv/.cxmon-installed$EXTRAS"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   log "installing cxmon$EXTRAS into .venv (a minute or two the first time)"
   .venv/bin/pip install -q --upgrade pip
+  # The CPU build of torch first: left to the resolver, a plain torch pulls a multi-GB CUDA build.
+  .venv/bin/pip install -q "torch==2.13.0"
   .venv/bin/pip install -q -e ".$EXTRAS"
   touch "$stamp"
 fi

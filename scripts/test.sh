@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-bash scripts/setup.sh dev
+bash scripts/setup.sh dev,diarization
 if [ -z "${CXMON_TEST_S3_ENDPOINT:-}" ]; then
   eval "$(bash scripts/services.sh start)"
   trap 'bash scripts/services.sh stop' EXIT

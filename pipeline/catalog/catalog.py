@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from pipeline.catalog import migrate
-from pipeline.catalog.schema import contacts, errors, feature_sets, stage_runs, telephony_events
-from pipeline.records import Contact, ErrorRecord, FeatureSet, TelephonyEvent
+from pipeline.catalog.schema import contacts, errors, feature_sets, stage_runs, telephony_events, transcripts
+from pipeline.records import Contact, ErrorRecord, FeatureSet, TelephonyEvent, Transcript, Turn, Word
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -184,6 +184,32 @@ class Catalog:
             ).all()
         return [FeatureSet(contact_id=r.contact_id, name=r.name, values=r.values, version=r.version) for r in rows]
 
+    def put_transcript(self, transcript: Transcript) -> None:
+        """Insert or replace the contact's transcript."""
+        turns = [
+            {"speaker": t.speaker, "start_s": t.start_s, "end_s": t.end_s, "text": t.text,
+             "words": [[w.text, w.start_s, w.end_s, w.probability] for w in t.words]}
+            for t in transcript.turns
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(transcripts.delete().where(transcripts.c.contact_id == transcript.contact_id))
+            conn.execute(transcripts.insert().values(
+                contact_id=transcript.contact_id, language=transcript.language, model=transcript.model,
+                turns=turns, created_at=datetime.now(UTC),
+            ))
+
+    def transcript(self, contact_id: str) -> Transcript | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(transcripts.select().where(transcripts.c.contact_id == contact_id)).first()
+        if row is None:
+            return None
+        turns = tuple(
+            Turn(speaker=t["speaker"], start_s=t["start_s"], end_s=t["end_s"], text=t["text"],
+                 words=tuple(Word(text, start, end, probability) for text, start, end, probability in t["words"]))
+            for t in row.turns
+        )
+        return Transcript(contact_id=contact_id, language=row.language, turns=turns, model=row.model)
+
     def record_stage_run(
         self, contact_id: str, stage: str, *, ok: bool, seconds: float, error_id: str | None = None
     ) -> None:
@@ -209,7 +235,11 @@ class Catalog:
         return statuses
 
     def contacts_needing(self, stages: Iterable[str]) -> list[str]:
-        """Ids of contacts, oldest first, on which at least one of ``stages`` has never run."""
+        """Ids of contacts, oldest first, on which at least one of ``stages`` has never run and
+        none has failed (a failed contact waits for a person, not for the next run)."""
         wanted = set(stages)
         done = self.stage_statuses()
-        return [c.contact_id for c in self.contacts() if wanted - set(done.get(c.contact_id, {}))]
+        return [
+            c.contact_id for c in self.contacts()
+            if wanted - set(done.get(c.contact_id, {})) and "failed" not in done.get(c.contact_id, {}).values()
+        ]

@@ -68,3 +68,13 @@ stage_runs = sa.Table(
     sa.Column("seconds", sa.Float, nullable=False),
     sa.Column("error_id", sa.String(64)),
 )
+
+transcripts = sa.Table(
+    "transcripts",
+    metadata,
+    sa.Column("contact_id", sa.String(64), sa.ForeignKey("contacts.contact_id"), primary_key=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("model", sa.String(256), nullable=False),
+    sa.Column("turns", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

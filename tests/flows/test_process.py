@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.ingest import ingest_paths
 from pipeline.settings import Settings
+from pipeline.stages import STAGES
 from pipeline.store import open_store
 from tests.conftest import postgres_database, require, stereo_call, tone, write_audio
 
@@ -51,14 +52,18 @@ def test_flow_probes_every_new_contact_once(settings, tmp_path):
     report = ingest_paths(store, [tmp_path / "in"])
 
     result = run_process_contacts(settings)
-    assert result["contacts"] == 2 and result["failed"] == [] and result["stages_run"] == 2
+    assert result["contacts"] == 2 and result["failed"] == [] and result["stages_run"] == 2 * len(STAGES)
     by_name = {c.source.rsplit("/", 1)[1]: c.contact_id for c in store.catalog.contacts()}
-    [stereo] = store.catalog.feature_sets(by_name["a.wav"])
+    stereo, call = store.catalog.feature_sets(by_name["a.wav"])[::-1]
+    assert (stereo.name, call.name) == ("probe", "call")
+    # tones are not speech: nobody talks, and there is nothing to transcribe
+    assert call.values["agent_talk_s"] == call.values["customer_talk_s"] == 0.0
+    assert store.catalog.transcript(by_name["a.wav"]).turns == ()
     assert stereo.values["duration_s"] == pytest.approx(3.0)
     assert (stereo.values["channels"], stereo.values["sample_rate_hz"]) == (2, 8000)
     assert stereo.values["left_rms_dbfs"] == pytest.approx(-9.03, abs=0.05)   # 0.5 sine
     assert stereo.values["right_peak_dbfs"] == pytest.approx(-12.04, abs=0.05)  # 0.25 sine
-    [mono] = store.catalog.feature_sets(by_name["b.flac"])
+    mono = next(fs for fs in store.catalog.feature_sets(by_name["b.flac"]) if fs.name == "probe")
     assert mono.values["mono_rms_dbfs"] == pytest.approx(-23.01, abs=0.05)
     assert "left_rms_dbfs" not in mono.values
 
@@ -117,6 +122,6 @@ def test_task_logic_runs_without_prefect(home, tmp_path):
     write_audio(tmp_path / "in" / "x.wav", np.zeros((800, 1), np.float32) + 0.01, 8000)
     ingest_paths(store, [tmp_path / "in"])
     [contact_id] = find_new_contacts.fn()
-    [outcome] = process_one.fn(contact_id)
-    assert outcome["ok"] and outcome["stage"] == "probe"
+    outcomes = process_one.fn(contact_id)
+    assert [o["stage"] for o in outcomes] == [s.name for s in STAGES] and all(o["ok"] for o in outcomes)
     assert find_new_contacts.fn() == []

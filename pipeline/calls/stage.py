@@ -1,0 +1,41 @@
+"""The ``call`` stage: decode a stored call, analyse it, keep its transcript and features."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.audio import decode_audio
+from pipeline.calls.analyze import analyze_call
+from pipeline.records import Contact, FeatureSet, Transcript
+from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.store import Store
+
+
+def analyze_stage(store: Store, contact: Contact, settings: Settings) -> FeatureSet:
+    from pipeline.speech.backends import diarizer_for, transcriber_for
+
+    with store.objects.open(contact.object_key) as fh:
+        samples, rate_hz = decode_audio(io.BytesIO(fh.read()), name=Path(contact.source).name)
+    mono = samples.shape[1] == 1
+    analysis = analyze_call(
+        samples,
+        rate_hz,
+        events=store.catalog.events(contact.contact_id),
+        channel_map=contact.channel_map,
+        transcribe=transcriber_for(settings),
+        diarize=diarizer_for(settings) if mono else _no_diarization,
+        language=settings.language,
+    )
+    store.catalog.put_transcript(
+        Transcript(contact_id=contact.contact_id, language=settings.language, turns=analysis.turns,
+                   model=f"faster-whisper:{settings.whisper_model}")
+    )
+    return FeatureSet(contact_id=contact.contact_id, name="call", values=analysis.features)
+
+
+def _no_diarization(samples_16k, spans):
+    raise AssertionError("stereo calls are not diarized: one party per channel")

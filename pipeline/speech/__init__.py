@@ -1,0 +1,1 @@
+"""Speech: voice activity, diarization, transcription. Heavy libraries load inside each adapter."""

@@ -1,0 +1,415 @@
+"""Who spoke when in a mono call: Silero speech spans, resemblyzer voice embeddings on sliding
+windows inside speech, agglomerative clustering, frame-level assignment, short turns merged.
+
+The built-in backend needs no download (resemblyzer ships its weights). It is a
+``pyannote.pipeline.Pipeline`` so that ``pyannote.pipeline.Optimizer`` can tune its
+hyper-parameters against RTTM ground truth (``bench/tune_diarization.py``); the tuned values ship
+beside this module in ``diarization_params.json``. A pyannote.audio pipeline kept on local disk is
+the other backend (``pyannote_audio.py``); :func:`diarizer_for` picks one from the settings.
+
+Overlapped speech is not detected: every instant of speech gets exactly one speaker.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pyannote.core import Annotation, Segment
+from pyannote.pipeline import Pipeline
+from pyannote.pipeline.parameter import Uniform
+
+if TYPE_CHECKING:
+    from pipeline.settings import Settings
+
+RATE_HZ = 16_000
+FRAME_S = 0.01
+"""Resemblyzer's mel hop, and the resolution of speaker turns."""
+PARAMS_FILE = Path(__file__).with_name("diarization_params.json")
+
+Span = tuple[float, float]
+Diarizer = Callable[..., Annotation]
+"""``diarizer(samples_16k, *, num_speakers=...) -> Annotation``."""
+
+DEFAULT_PARAMS: dict[str, float] = {
+    "vad_threshold": 0.5,
+    "min_silence_s": 0.3,
+    "window_s": 1.5,
+    "step_ratio": 0.5,
+    "clustering_threshold": 0.3,
+    "min_speaker_s": 2.0,
+    "min_segment_s": 0.5,
+}
+"""Hand-picked starting values; ``diarization_params.json`` holds the tuned ones."""
+
+
+# --- pure logic: spans, windows, clustering, turns --------------------------------------------
+
+
+def windows_s(spans: Sequence[Span], *, window_s: float, step_s: float) -> list[Span]:
+    """Sliding ``(start_s, end_s)`` windows inside each speech span.
+
+    A span shorter than ``window_s`` gives one window, the span itself; a longer one gives windows
+    of exactly ``window_s`` every ``step_s``, the last one flush with the span's end.
+
+    >>> windows_s([(0.0, 2.0), (3.0, 3.5)], window_s=1.0, step_s=0.75)
+    [(0.0, 1.0), (0.75, 1.75), (1.0, 2.0), (3.0, 3.5)]
+    """
+    if window_s <= 0 or step_s <= 0:
+        raise ValueError(f"window_s={window_s}, step_s={step_s}; expected both > 0")
+    found: list[Span] = []
+    for start, end in spans:
+        if end - start <= window_s:
+            found.append((start, end))
+            continue
+        last = end - window_s
+        starts = np.arange(start, last, step_s)
+        found += [(float(s), float(s) + window_s) for s in starts]
+        found.append((last, end))
+    return found
+
+
+def cluster_labels(
+    embeddings: np.ndarray, *, threshold: float, num_speakers: int | None, min_cluster_size: int = 1
+) -> np.ndarray:
+    """One speaker index per embedding row (0 .. k-1) by average-linkage clustering on cosine
+    distance (0 = same direction, 2 = opposite).
+
+    The dendrogram is cut at ``threshold``, or where it gives ``num_speakers`` clusters of at least
+    ``min_cluster_size`` rows when a count is given (fewer speakers when there are fewer rows).
+    Rows of smaller clusters (a cough, a few noisy windows) join the nearest large cluster, so that
+    an outlier never takes the place of a speaker.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    n = len(embeddings)
+    if embeddings.ndim != 2:
+        raise ValueError(f"embeddings of shape {embeddings.shape}; expected (n, dimension)")
+    if num_speakers is not None and num_speakers < 1:
+        raise ValueError(f"num_speakers={num_speakers}; expected >= 1 or None")
+    if n < 2 or num_speakers == 1:
+        return np.zeros(n, dtype=int)
+    tree = linkage(embeddings, method="average", metric="cosine")
+    if num_speakers is None:
+        labels = fcluster(tree, t=threshold, criterion="distance") - 1
+        sizes = np.bincount(labels)
+        large = np.flatnonzero(sizes >= min_cluster_size)
+        if large.size == 0:
+            large = np.array([sizes.argmax()])
+    else:
+        k = min(num_speakers, n)
+        for cut in range(k, n + 1):
+            labels = fcluster(tree, t=cut, criterion="maxclust") - 1
+            sizes = np.bincount(labels)
+            if (sizes >= min_cluster_size).sum() >= k:
+                break
+        else:  # too few rows for k clusters that large: the k clusters of the plain cut
+            labels = fcluster(tree, t=k, criterion="maxclust") - 1
+            sizes = np.bincount(labels)
+        large = np.argsort(-sizes, kind="stable")[:k]
+        large = large[sizes[large] > 0]
+    unit = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-9)
+    speakers = (unit @ centroids(unit, labels)[large].T).argmax(axis=1)
+    for speaker, cluster in enumerate(large):
+        speakers[labels == cluster] = speaker
+    return speakers
+
+
+def centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Unit-norm mean embedding of each cluster 0 .. labels.max(), shape ``(k, dimension)``
+    (zeros for a label no row has)."""
+    means = np.stack([
+        embeddings[labels == k].mean(axis=0) if (labels == k).any() else np.zeros(embeddings.shape[1])
+        for k in range(labels.max() + 1)
+    ])
+    return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
+
+
+def frame_speakers(
+    windows: Sequence[Span], scores: np.ndarray, spans: Sequence[Span], *, n_frames: int
+) -> np.ndarray:
+    """Speaker index per ``FRAME_S`` frame (-1 outside speech).
+
+    ``scores[i, k]`` is window i's similarity to speaker k; a frame takes the speaker with the
+    highest score averaged over the windows that cover it, each weighted most at its centre so
+    that turn changes fall between window centres.
+    """
+    k = scores.shape[1] if scores.size else 0
+    total = np.zeros((n_frames, max(k, 1)))
+    weight = np.zeros(n_frames)
+    for (start, end), score in zip(windows, scores):
+        f0, f1 = _frame(start), min(_frame(end), n_frames)
+        if f1 <= f0:
+            continue
+        w = np.hanning(f1 - f0 + 2)[1:-1]
+        total[f0:f1] += w[:, None] * score[None, :]
+        weight[f0:f1] += w
+    labels = np.full(n_frames, -1)
+    covered = weight > 0
+    labels[covered] = total[covered].argmax(axis=1)
+    speech = np.zeros(n_frames, dtype=bool)
+    for start, end in spans:
+        speech[_frame(start):min(_frame(end), n_frames)] = True
+    idx, gaps = np.flatnonzero(covered), np.flatnonzero(speech & ~covered)
+    if idx.size and gaps.size:
+        # speech that no window reached (too short to embed) takes the nearest covered frame's speaker
+        pos = np.searchsorted(idx, gaps)
+        left, right = idx[np.clip(pos - 1, 0, idx.size - 1)], idx[np.clip(pos, 0, idx.size - 1)]
+        labels[gaps] = labels[np.where(np.abs(gaps - left) <= np.abs(right - gaps), left, right)]
+    labels[~speech] = -1
+    return labels
+
+
+def merged_runs(labels: np.ndarray, *, min_frames: int) -> list[tuple[int, int, int]]:
+    """``(start_frame, end_frame, speaker)`` runs of speech, after giving every run shorter than
+    ``min_frames`` that touches another speaker's run to its longer neighbour, shortest first."""
+    runs = _runs(labels)
+    while True:
+        short = [
+            i for i, (s, e, lab) in enumerate(runs)
+            if lab >= 0 and e - s < min_frames and _touching(runs, i)
+        ]
+        if not short:
+            break
+        i = min(short, key=lambda j: runs[j][1] - runs[j][0])
+        target = max(_touching(runs, i), key=lambda j: runs[j][1] - runs[j][0])
+        s, e, _ = runs[i]
+        runs[i] = (s, e, runs[target][2])
+        runs = _runs_from(runs)
+    return [r for r in runs if r[2] >= 0]
+
+
+def annotation_from_runs(runs: Sequence[tuple[int, int, int]], *, uri: str | None = None) -> Annotation:
+    """Speaker turns as an Annotation, speakers named ``SPEAKER_00``, ... in order of first turn."""
+    annotation = Annotation(uri=uri)
+    names: dict[int, str] = {}
+    for start, end, speaker in runs:
+        name = names.setdefault(speaker, f"SPEAKER_{len(names):02d}")
+        annotation[Segment(round(start * FRAME_S, 3), round(end * FRAME_S, 3))] = name
+    return annotation
+
+
+def annotation_to_rttm(annotation: Annotation, uri: str) -> str:
+    """RTTM text (one ``SPEAKER`` line per turn, times in seconds to the millisecond).
+
+    >>> ann = Annotation(); ann[Segment(1.0, 2.5)] = "SPEAKER_00"
+    >>> annotation_to_rttm(ann, "call-1")
+    'SPEAKER call-1 1 1.000 1.500 <NA> <NA> SPEAKER_00 <NA> <NA>\\n'
+    """
+    if not uri or any(c.isspace() for c in uri):
+        raise ValueError(f"uri={uri!r}; expected a non-empty name without spaces (RTTM fields are space-separated)")
+    lines = []
+    for segment, _, label in annotation.itertracks(yield_label=True):
+        if any(c.isspace() for c in str(label)):
+            raise ValueError(f"speaker label {label!r} has spaces; RTTM fields are space-separated")
+        lines.append(
+            f"SPEAKER {uri} 1 {segment.start:.3f} {segment.duration:.3f} <NA> <NA> {label} <NA> <NA>\n"
+        )
+    return "".join(lines)
+
+
+def _frame(t_s: float) -> int:
+    return int(round(t_s / FRAME_S))
+
+
+def _runs(labels: np.ndarray) -> list[tuple[int, int, int]]:
+    if labels.size == 0:
+        return []
+    change = np.flatnonzero(np.diff(labels)) + 1
+    bounds = np.concatenate([[0], change, [labels.size]])
+    return [(int(s), int(e), int(labels[s])) for s, e in zip(bounds[:-1], bounds[1:])]
+
+
+def _runs_from(runs: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    joined: list[tuple[int, int, int]] = []
+    for s, e, lab in runs:
+        if joined and joined[-1][2] == lab:
+            joined[-1] = (joined[-1][0], e, lab)
+        else:
+            joined.append((s, e, lab))
+    return joined
+
+
+def _touching(runs: list[tuple[int, int, int]], i: int) -> list[int]:
+    return [j for j in (i - 1, i + 1) if 0 <= j < len(runs) and runs[j][2] >= 0]
+
+
+# --- the model ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _voice_encoder():
+    from resemblyzer import VoiceEncoder
+
+    return VoiceEncoder("cpu", verbose=False)
+
+
+def window_embeddings(samples_16k: np.ndarray, windows: Sequence[Span]) -> np.ndarray:
+    """Unit-norm resemblyzer embedding of each window, shape ``(len(windows), 256)``.
+
+    The mel spectrogram is computed once over the whole call (volume-normalised as resemblyzer's
+    ``preprocess_wav`` does, but without its silence trimming, which would shift every time) and
+    sliced per window; windows of one length go through the network as one batch.
+    """
+    import torch
+    from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
+    from resemblyzer.hparams import audio_norm_target_dBFS
+
+    if not windows:
+        return np.zeros((0, 256), dtype=np.float32)
+    wav = normalize_volume(samples_16k.astype(np.float32), audio_norm_target_dBFS, increase_only=True)
+    mel = wav_to_mel_spectrogram(wav)
+    encoder = _voice_encoder()
+    slices = [(_frame(s), max(_frame(e), _frame(s) + 1)) for s, e in windows]
+    out = np.zeros((len(windows), 256), dtype=np.float32)
+    by_length: dict[int, list[int]] = {}
+    for i, (f0, f1) in enumerate(slices):
+        by_length.setdefault(f1 - f0, []).append(i)
+    # One thread: for a small LSTM, a second one costs more in hand-offs than it gives (measured
+    # 0.15 s against 0.6-1.3 s for 29 windows on 2 cores), and far more when the cores are busy.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.no_grad():
+            for length, rows in by_length.items():
+                batch = np.zeros((len(rows), length, mel.shape[1]), dtype=np.float32)
+                for b, i in enumerate(rows):
+                    part = mel[slices[i][0]:slices[i][1]]
+                    batch[b, : len(part)] = part
+                out[rows] = encoder(torch.from_numpy(batch)).numpy()
+    finally:
+        torch.set_num_threads(threads)
+    return out
+
+
+class EmbeddingDiarization(Pipeline):
+    """VAD + resemblyzer embeddings + agglomerative clustering, tunable with pyannote's Optimizer.
+
+    Input: a mapping with ``waveform`` (16 kHz mono float, shape ``(n,)`` or ``(1, n)``) and
+    optionally ``sample_rate`` (must be 16000) and ``uri``. Call with ``num_speakers=None`` to let
+    ``clustering_threshold`` decide how many speakers there are.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.vad_threshold = Uniform(0.2, 0.8)
+        self.min_silence_s = Uniform(0.1, 1.5)
+        self.window_s = Uniform(1.0, 2.5)
+        self.step_ratio = Uniform(0.25, 1.0)
+        """Window step as a fraction of ``window_s``."""
+        self.clustering_threshold = Uniform(0.1, 0.5)
+        self.min_speaker_s = Uniform(0.0, 8.0)
+        """Speech (full windows times step) a cluster needs to count as a speaker."""
+        self.min_segment_s = Uniform(0.0, 1.5)
+
+    def default_parameters(self) -> dict[str, float]:
+        return dict(DEFAULT_PARAMS)
+
+    def __call__(self, file: Mapping[str, Any], *, num_speakers: int | None = None) -> Annotation:
+        from pipeline.speech.vad import speech_spans
+
+        samples = np.asarray(file["waveform"], dtype=np.float32)
+        if samples.ndim == 2 and samples.shape[0] == 1:
+            samples = samples[0]
+        rate_hz = file.get("sample_rate", RATE_HZ)
+        if samples.ndim != 1 or rate_hz != RATE_HZ:
+            raise ValueError(
+                f"waveform of shape {samples.shape} at {rate_hz} Hz; expected one channel at {RATE_HZ} Hz "
+                "(resample with pipeline.speech.vad.to_16k)"
+            )
+        uri = file.get("uri")
+        spans = speech_spans(samples, threshold=self.vad_threshold, min_silence_s=self.min_silence_s)
+        windows = windows_s(spans, window_s=self.window_s, step_s=self.window_s * self.step_ratio)
+        if not windows:
+            return Annotation(uri=uri)
+        embeddings = window_embeddings(samples, windows)
+        # short windows give noisy embeddings: they join the speakers found on full windows
+        full = np.array([e - s >= self.window_s - FRAME_S for s, e in windows])
+        basis = embeddings[full] if full.sum() >= 2 else embeddings
+        step_s = self.window_s * self.step_ratio
+        labels = cluster_labels(
+            basis, threshold=self.clustering_threshold, num_speakers=num_speakers,
+            min_cluster_size=max(1, round(self.min_speaker_s / step_s)),
+        )
+        scores = embeddings @ centroids(basis, labels).T
+        n_frames = int(np.ceil(samples.size / RATE_HZ / FRAME_S))
+        frames = frame_speakers(windows, scores, spans, n_frames=n_frames)
+        runs = merged_runs(frames, min_frames=_frame(self.min_segment_s))
+        return annotation_from_runs(runs, uri=uri)
+
+    def get_metric(self):
+        from pyannote.metrics.diarization import DiarizationErrorRate
+
+        return DiarizationErrorRate(collar=0.25, skip_overlap=False)
+
+
+# --- public entry points -----------------------------------------------------------------------
+
+
+def load_params(path: Path = PARAMS_FILE) -> dict[str, float]:
+    """The tuned hyper-parameters (the ``params`` object of ``diarization_params.json``)."""
+    try:
+        content = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file; run bench/tune_diarization.py to write it") from None
+    params = content.get("params") if isinstance(content, dict) else None
+    if not isinstance(params, dict) or set(params) != set(DEFAULT_PARAMS):
+        raise ValueError(f"{path}: expected {{'params': {{...}}}} with keys {sorted(DEFAULT_PARAMS)}")
+    return {name: float(value) for name, value in params.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _pipeline(frozen_params: tuple[tuple[str, float], ...]) -> EmbeddingDiarization:
+    return EmbeddingDiarization().instantiate(dict(frozen_params))
+
+
+def diarize(
+    samples_16k: np.ndarray,
+    *,
+    num_speakers: int | None = 2,
+    params: Mapping[str, float] | None = None,
+    uri: str | None = None,
+) -> Annotation:
+    """Speaker turns of a 16 kHz mono signal, with the built-in (offline) backend.
+
+    Parameters
+    ----------
+    samples_16k : ndarray, shape (n,)
+        Float samples in [-1, 1] at 16 kHz (``pipeline.speech.vad.to_16k`` converts).
+    num_speakers : int or None
+        Speakers to find (default 2: agent and customer); None lets the clustering threshold decide.
+    params : mapping, optional
+        Hyper-parameters (keys of ``DEFAULT_PARAMS``); default: the tuned ``diarization_params.json``.
+
+    Returns
+    -------
+    Annotation
+        Non-overlapping turns labelled ``SPEAKER_00``, ``SPEAKER_01``, ... in order of first speech;
+        empty for silence or empty input.
+    """
+    samples_16k = np.asarray(samples_16k)
+    if samples_16k.ndim != 1:
+        raise ValueError(f"samples of shape {samples_16k.shape}; expected one 16 kHz channel, shape (n,)")
+    chosen = dict(load_params() if params is None else params)
+    unknown = set(chosen) ^ set(DEFAULT_PARAMS)
+    if unknown:
+        raise ValueError(f"params {sorted(chosen)}; expected exactly {sorted(DEFAULT_PARAMS)}")
+    if samples_16k.size == 0:
+        return Annotation(uri=uri)
+    pipeline = _pipeline(tuple(sorted((k, float(v)) for k, v in chosen.items())))
+    return pipeline({"waveform": samples_16k, "sample_rate": RATE_HZ, "uri": uri}, num_speakers=num_speakers)
+
+
+def diarizer_for(settings: Settings) -> Diarizer:
+    """The diarization backend the settings ask for, with ``num_speakers`` defaulting to
+    ``settings.speakers``: a local pyannote.audio pipeline when ``diarization_pipeline`` is set
+    (loaded now, so a missing path or package fails here), else :func:`diarize`."""
+    if settings.diarization_pipeline is not None:
+        from pipeline.speech.pyannote_audio import PyannoteAudioDiarizer
+
+        return functools.partial(PyannoteAudioDiarizer(settings.diarization_pipeline), num_speakers=settings.speakers)
+    return functools.partial(diarize, num_speakers=settings.speakers)
