@@ -141,7 +141,7 @@ def show(contact_id: str, as_json: bool) -> None:
               help="Telephony events (default: NAME.events.json beside the recording, if any).")
 @click.option("--meta", "meta_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Call metadata (default: NAME.meta.json beside the recording, if any).")
-@click.option("--language", type=click.Choice(["ru", "en"]), help="Language of the call (default: settings).")
+@click.option("--language", type=click.Choice(["ru", "en"]), help="Language of the call unless its meta sidecar names one (default: settings).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def analyze(path: Path, events_path: Path | None, meta_path: Path | None, language: str | None, as_json: bool) -> None:
     """Ingest and process one call here and now; print its transcript and features."""

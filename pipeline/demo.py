@@ -106,7 +106,7 @@ DEMO_CALLS = [
     CallScript(
         name="en-address-change", language="en", rate_hz=16000, stereo=False, suffix=".ogg",
         meta={"operator_id": "op-kate", "customer_id": "cust-3307", "team": "service",
-              "started_at": "2026-11-20T14:40:00+00:00"},
+              "started_at": "2026-11-20T14:40:00+00:00", "language": "en"},
         lines=[
             ("agent", "Thank you for calling Example Bank, this is Kate. How can I help you today?"),
             ("customer", "Hi, I moved last month and need to change my address."),
@@ -181,7 +181,8 @@ def run_demo(
          f"{len(result['failed'])} failed).\n")
     echo(format_contact_table(contact_rows(store)) + "\n")
     if contacts:
-        echo(format_contact(contacts[0]) + "\n")
+        richest = max(contacts, key=lambda document: len(document["events"]))
+        echo(format_contact(richest) + "\n")
     echo("Problems found (cxmon errors):")
     for error in store.catalog.errors():
         echo(f"  ! {error.message}\n    raw bytes kept at {error.quarantine_key}")

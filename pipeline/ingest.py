@@ -150,6 +150,7 @@ def ingest_recording(store: Store, item: RecordingInput, report: IngestReport) -
         team=meta.team,
         channel_map=meta.channel_map,
         ingested_at=datetime.now(UTC),
+        language=meta.language,
     )
     if store.catalog.add_contact(contact, events):
         report.new.append(contact_id)

@@ -25,6 +25,7 @@ Severity = Literal["info", "warning", "critical"]
 CONTACT_CHANNELS: frozenset[str] = frozenset(get_args(ContactChannel))
 SPEAKERS: frozenset[str] = frozenset(get_args(Speaker))
 EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
+LANGUAGES: frozenset[str] = frozenset({"ru", "en"})
 SURVEY_RANGES: Mapping[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
 
@@ -64,8 +65,11 @@ class Contact:
     team: str | None = None
     channel_map: Mapping[str, Speaker] = field(default_factory=dict)
     ingested_at: datetime | None = None
+    language: str | None = None
 
     def __post_init__(self) -> None:
+        if self.language is not None and self.language not in LANGUAGES:
+            raise ValueError(f"language={self.language!r}; expected one of {sorted(LANGUAGES)}")
         if not self.contact_id:
             raise ValueError("contact_id is empty")
         _check_member("channel", self.channel, CONTACT_CHANNELS)

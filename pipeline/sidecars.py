@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
@@ -36,6 +36,7 @@ class _Meta(BaseModel):
     team: str | None = None
     started_at: AwareDatetime | None = None
     channel_map: dict[str, Speaker] = {}
+    language: Literal["ru", "en"] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class CallMeta:
     team: str | None = None
     started_at: datetime | None = None
     channel_map: dict[str, Speaker] = field(default_factory=dict)
+    language: str | None = None
 
 
 def _load_json(path: Path) -> Any:
@@ -82,6 +84,7 @@ def parse_meta(path: Path, *, channels: int) -> CallMeta:
         team=meta.team,
         started_at=meta.started_at,
         channel_map=dict(meta.channel_map),
+        language=meta.language,
     )
 
 

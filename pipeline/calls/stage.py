@@ -21,17 +21,18 @@ def analyze_stage(store: Store, contact: Contact, settings: Settings) -> Feature
     with store.objects.open(contact.object_key) as fh:
         samples, rate_hz = decode_audio(io.BytesIO(fh.read()), name=Path(contact.source).name)
     mono = samples.shape[1] == 1
+    language = contact.language or settings.language
     analysis = analyze_call(
         samples,
         rate_hz,
         events=store.catalog.events(contact.contact_id),
         channel_map=contact.channel_map,
-        transcribe=transcriber_for(settings),
+        transcribe=transcriber_for(settings, language=language),
         diarize=diarizer_for(settings) if mono else _no_diarization,
-        language=settings.language,
+        language=language,
     )
     store.catalog.put_transcript(
-        Transcript(contact_id=contact.contact_id, language=settings.language, turns=analysis.turns,
+        Transcript(contact_id=contact.contact_id, language=language, turns=analysis.turns,
                    model=f"faster-whisper:{settings.whisper_model}")
     )
     return FeatureSet(contact_id=contact.contact_id, name="call", values=analysis.features)

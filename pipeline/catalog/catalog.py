@@ -68,6 +68,7 @@ class Catalog:
             "team": contact.team,
             "channel_map": dict(contact.channel_map),
             "ingested_at": _utc(contact.ingested_at) or datetime.now(UTC),
+            "language": contact.language,
         }
         try:
             with self.engine.begin() as conn:
@@ -100,6 +101,7 @@ class Catalog:
             team=row.team,
             channel_map=row.channel_map,
             ingested_at=_utc(row.ingested_at),
+            language=row.language,
         )
 
     def get_contact(self, contact_id: str) -> Contact | None:

@@ -23,6 +23,7 @@ contacts = sa.Table(
     sa.Column("team", sa.String(128)),
     sa.Column("channel_map", sa.JSON, nullable=False),
     sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("language", sa.String(8)),
 )
 
 telephony_events = sa.Table(

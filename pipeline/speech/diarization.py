@@ -1,5 +1,6 @@
 """Who spoke when in a mono call: Silero speech spans, resemblyzer voice embeddings on sliding
-windows inside speech, agglomerative clustering, frame-level assignment, short turns merged.
+windows inside speech, k-means into the given number of speakers (or as many as an
+agglomerative cut finds), a speaker per 10 ms frame, short turns merged into their neighbours.
 
 The built-in backend needs no download (resemblyzer ships its weights). It is a
 ``pyannote.pipeline.Pipeline`` so that ``pyannote.pipeline.Optimizer`` can tune its
@@ -76,47 +77,35 @@ def windows_s(spans: Sequence[Span], *, window_s: float, step_s: float) -> list[
 def cluster_labels(
     embeddings: np.ndarray, *, threshold: float, num_speakers: int | None, min_cluster_size: int = 1
 ) -> np.ndarray:
-    """One speaker index per embedding row (0 .. k-1) by average-linkage clustering on cosine
-    distance (0 = same direction, 2 = opposite).
+    """One speaker index per embedding row (0 .. k-1).
 
-    The dendrogram is cut at ``threshold``, or where it gives ``num_speakers`` clusters of at least
-    ``min_cluster_size`` rows when a count is given (fewer speakers when there are fewer rows).
-    Rows of smaller clusters (a cough, a few noisy windows) join the nearest large cluster, so that
-    an outlier never takes the place of a speaker.
+    The count k is ``num_speakers`` when given (at most the number of rows); otherwise the
+    clusters of at least ``min_cluster_size`` rows that an average-linkage dendrogram on cosine
+    distance (0 = same direction, 2 = opposite) has when cut at ``threshold``. The rows are then
+    split into k groups by k-means on unit vectors: average linkage alone, asked for 2 clusters,
+    tends to split off a few odd windows (a laugh, crosstalk) and leave both speakers together.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.cluster import KMeans
 
     n = len(embeddings)
     if embeddings.ndim != 2:
         raise ValueError(f"embeddings of shape {embeddings.shape}; expected (n, dimension)")
     if num_speakers is not None and num_speakers < 1:
         raise ValueError(f"num_speakers={num_speakers}; expected >= 1 or None")
-    if n < 2 or num_speakers == 1:
+    if n < 2:
         return np.zeros(n, dtype=int)
-    tree = linkage(embeddings, method="average", metric="cosine")
-    if num_speakers is None:
-        labels = fcluster(tree, t=threshold, criterion="distance") - 1
-        sizes = np.bincount(labels)
-        large = np.flatnonzero(sizes >= min_cluster_size)
-        if large.size == 0:
-            large = np.array([sizes.argmax()])
-    else:
-        k = min(num_speakers, n)
-        for cut in range(k, n + 1):
-            labels = fcluster(tree, t=cut, criterion="maxclust") - 1
-            sizes = np.bincount(labels)
-            if (sizes >= min_cluster_size).sum() >= k:
-                break
-        else:  # too few rows for k clusters that large: the k clusters of the plain cut
-            labels = fcluster(tree, t=k, criterion="maxclust") - 1
-            sizes = np.bincount(labels)
-        large = np.argsort(-sizes, kind="stable")[:k]
-        large = large[sizes[large] > 0]
     unit = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-9)
-    speakers = (unit @ centroids(unit, labels)[large].T).argmax(axis=1)
-    for speaker, cluster in enumerate(large):
-        speakers[labels == cluster] = speaker
-    return speakers
+    if num_speakers is None:
+        tree = linkage(unit, method="average", metric="cosine")
+        sizes = np.bincount(fcluster(tree, t=threshold, criterion="distance"))
+        k = max(1, int((sizes >= max(min_cluster_size, 1)).sum()))
+    else:
+        k = num_speakers
+    k = min(k, len(np.unique(unit.round(6), axis=0)))
+    if k == 1:
+        return np.zeros(n, dtype=int)
+    return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(unit)
 
 
 def centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -271,6 +260,7 @@ def window_embeddings(samples_16k: np.ndarray, windows: Sequence[Span]) -> np.nd
         by_length.setdefault(f1 - f0, []).append(i)
     # One thread: for a small LSTM, a second one costs more in hand-offs than it gives (measured
     # 0.15 s against 0.6-1.3 s for 29 windows on 2 cores), and far more when the cores are busy.
+    # The setting is process-wide, so it is put back at once.
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -287,11 +277,12 @@ def window_embeddings(samples_16k: np.ndarray, windows: Sequence[Span]) -> np.nd
 
 
 class EmbeddingDiarization(Pipeline):
-    """VAD + resemblyzer embeddings + agglomerative clustering, tunable with pyannote's Optimizer.
+    """VAD + resemblyzer embeddings + clustering, tunable with pyannote.pipeline's Optimizer.
 
     Input: a mapping with ``waveform`` (16 kHz mono float, shape ``(n,)`` or ``(1, n)``) and
     optionally ``sample_rate`` (must be 16000) and ``uri``. Call with ``num_speakers=None`` to let
-    ``clustering_threshold`` decide how many speakers there are.
+    ``clustering_threshold`` and ``min_speaker_s`` decide how many speakers there are (they play
+    no part when a count is given).
     """
 
     def __init__(self):
@@ -299,11 +290,11 @@ class EmbeddingDiarization(Pipeline):
         self.vad_threshold = Uniform(0.2, 0.8)
         self.min_silence_s = Uniform(0.1, 1.5)
         self.window_s = Uniform(1.0, 2.5)
-        self.step_ratio = Uniform(0.25, 1.0)
+        self.step_ratio = Uniform(0.25, 0.75)
         """Window step as a fraction of ``window_s``."""
         self.clustering_threshold = Uniform(0.1, 0.5)
         self.min_speaker_s = Uniform(0.0, 8.0)
-        """Speech (full windows times step) a cluster needs to count as a speaker."""
+        """Speech (full windows times step) a cluster needs to count as a speaker of its own."""
         self.min_segment_s = Uniform(0.0, 1.5)
 
     def default_parameters(self) -> dict[str, float]:
@@ -362,6 +353,11 @@ def load_params(path: Path = PARAMS_FILE) -> dict[str, float]:
     return {name: float(value) for name, value in params.items()}
 
 
+@functools.cache
+def _shipped_params() -> dict[str, float]:
+    return load_params()
+
+
 @functools.lru_cache(maxsize=8)
 def _pipeline(frozen_params: tuple[tuple[str, float], ...]) -> EmbeddingDiarization:
     return EmbeddingDiarization().instantiate(dict(frozen_params))
@@ -392,9 +388,12 @@ def diarize(
         empty for silence or empty input.
     """
     samples_16k = np.asarray(samples_16k)
-    if samples_16k.ndim != 1:
-        raise ValueError(f"samples of shape {samples_16k.shape}; expected one 16 kHz channel, shape (n,)")
-    chosen = dict(load_params() if params is None else params)
+    if samples_16k.ndim != 1 or not np.issubdtype(samples_16k.dtype, np.floating):
+        raise ValueError(
+            f"samples of shape {samples_16k.shape}, dtype {samples_16k.dtype}; expected one 16 kHz channel "
+            "of floats in [-1, 1], shape (n,)"
+        )
+    chosen = dict(_shipped_params() if params is None else params)
     unknown = set(chosen) ^ set(DEFAULT_PARAMS)
     if unknown:
         raise ValueError(f"params {sorted(chosen)}; expected exactly {sorted(DEFAULT_PARAMS)}")

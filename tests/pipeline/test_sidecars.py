@@ -64,7 +64,9 @@ def test_meta_parses_with_an_aware_start_time(tmp_path):
     meta = parse_meta(_write(tmp_path, "c.meta.json", {
         "operator_id": "op-17", "customer_id": "cust-1", "team": "cards",
         "started_at": "2026-11-20T10:15:00+03:00", "channel_map": {"left": "customer", "right": "agent"},
+        "language": "en",
     }), channels=2)
+    assert meta.language == "en"
     assert meta.started_at == datetime(2026, 11, 20, 10, 15, tzinfo=timezone(timedelta(hours=3)))
     assert meta.channel_map == {"left": "customer", "right": "agent"}
 
@@ -75,6 +77,7 @@ def test_meta_parses_with_an_aware_start_time(tmp_path):
         ({"started_at": "2026-11-20T10:15:00"}, 2, r"started_at: .*timezone"),
         ({"operater_id": "x"}, 2, r"operater_id: Extra inputs are not permitted"),
         ({"channel_map": {"left": "robot"}}, 2, r"channel_map\.left: Input should be"),
+        ({"language": "de"}, 2, r"language: Input should be 'ru' or 'en'"),
         ({"channel_map": {"left": "agent"}}, 1, r"channel_map names \['left'\]; a 1-channel recording has \['mono'\]"),
         ("not json", 2, r"malformed JSON"),
         (b"\xff\xfe\x00bad", 2, r"not UTF-8 text"),

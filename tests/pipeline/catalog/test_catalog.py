@@ -29,14 +29,15 @@ def catalog(catalog_url):
 
 def test_contact_roundtrip_keeps_every_field_and_the_instant(catalog):
     contact = _contact(started_at=datetime(2026, 11, 20, 10, 15, tzinfo=MSK), operator_id="op-1",
-                       customer_id="cu-9", team="cards", channel_map={"left": "agent", "right": "customer"})
+                       customer_id="cu-9", team="cards", channel_map={"left": "agent", "right": "customer"},
+                       language="en")
     assert catalog.add_contact(contact) is True
     stored = catalog.get_contact("c1")
     assert stored.started_at == contact.started_at  # same instant, returned in UTC
     assert stored.started_at.tzinfo is not None and stored.started_at.utcoffset() == timedelta(0)
     assert (stored.operator_id, stored.customer_id, stored.team) == ("op-1", "cu-9", "cards")
     assert dict(stored.channel_map) == {"left": "agent", "right": "customer"}
-    assert stored.object_key == "raw/00/c1"
+    assert stored.object_key == "raw/00/c1" and stored.language == "en"
 
 
 def test_adding_a_contact_twice_keeps_one_and_its_events(catalog):

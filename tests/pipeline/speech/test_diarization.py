@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pyannote.core import Annotation, Segment
+from pyannote.core import Annotation, Segment, Timeline
 
 from pipeline.speech.diarization import (
     DEFAULT_PARAMS,
@@ -30,8 +30,9 @@ from tests.conftest import has_espeak, require
 RATE_HZ = 16_000
 SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 SAMPLE = SHARED_DATA / "audio" / "pyannote"
-# Measured 0.084 with the shipped parameters (0.131 with DEFAULT_PARAMS); collar 0.25 s, overlap scored.
-SAMPLE_DER_BOUND = 0.14
+# Measured 0.112 with the shipped parameters (0.103 with DEFAULT_PARAMS; 0.09-0.12 over the tuning
+# runs tried); collar 0.25 s, overlap scored. Measure again after re-tuning.
+SAMPLE_DER_BOUND = 0.15
 
 
 def der(reference: Annotation, hypothesis: Annotation, **kwargs) -> float:
@@ -58,13 +59,20 @@ def test_windows_cover_each_span_and_end_flush():
 
 def test_clustering_by_threshold_and_by_count():
     rng = np.random.default_rng(0)
-    a, b = np.eye(8)[0], np.eye(8)[1]
-    embeddings = np.vstack([a + 0.05 * rng.standard_normal((5, 8)), b + 0.05 * rng.standard_normal((4, 8))])
-    by_threshold = cluster_labels(embeddings, threshold=0.5, num_speakers=None)
-    assert len(set(by_threshold[:5])) == 1 and len(set(by_threshold[5:])) == 1
-    assert by_threshold[0] != by_threshold[5]
+    a, b, odd = np.eye(8)[0], np.eye(8)[1], np.eye(8)[2]
+    embeddings = np.vstack([
+        a + 0.05 * rng.standard_normal((6, 8)), b + 0.05 * rng.standard_normal((5, 8)), odd[None],
+    ])
+    # the lone odd row is too small a cluster to be a speaker: it joins one of the two
+    for labels in (
+        cluster_labels(embeddings, threshold=0.5, num_speakers=None, min_cluster_size=2),
+        cluster_labels(embeddings, threshold=0.5, num_speakers=2),
+    ):
+        assert len(set(labels[:6])) == 1 and len(set(labels[6:11])) == 1
+        assert labels[0] != labels[6] and set(labels) == {0, 1}
+    assert len(set(cluster_labels(embeddings, threshold=0.5, num_speakers=None))) == 3
     assert set(cluster_labels(embeddings, threshold=1.9, num_speakers=None)) == {0}
-    assert len(set(cluster_labels(embeddings, threshold=0.5, num_speakers=3))) == 3
+    assert set(cluster_labels(embeddings[:6], threshold=0.5, num_speakers=1)) == {0}
     assert list(cluster_labels(embeddings[:1], threshold=0.5, num_speakers=2)) == [0]
     with pytest.raises(ValueError, match="num_speakers=0"):
         cluster_labels(embeddings, threshold=0.5, num_speakers=0)
@@ -128,6 +136,8 @@ def test_empty_input_gives_an_empty_annotation_without_a_model():
 def test_bad_input_is_refused():
     with pytest.raises(ValueError, match=r"shape \(2, 10\)"):
         diarize(np.zeros((2, 10), np.float32))
+    with pytest.raises(ValueError, match="dtype int16"):
+        diarize(np.zeros(10, np.int16))
     with pytest.raises(ValueError, match="expected exactly"):
         diarize(np.zeros(10, np.float32), params={"window_s": 1.0})
 
@@ -191,17 +201,18 @@ def test_two_espeak_voices_at_known_times():
 
     for num_speakers in (2, None):
         hypothesis = diarize(samples, num_speakers=num_speakers)
-        error = der(reference, hypothesis)
+        error = der(reference, hypothesis, uem=Timeline([Segment(0, samples.size / RATE_HZ)]))
         print(f"espeak en+m3/en+f4, num_speakers={num_speakers}: DER {error:.3f}, speakers {hypothesis.labels()}")
         assert len(hypothesis.labels()) == 2
-        assert error <= 0.10
+        assert error <= 0.10  # measured 0.052 for both
         assert all(0 <= s.start < s.end <= samples.size / RATE_HZ + FRAME_S for s in hypothesis.get_timeline())
         assert not hypothesis.get_overlap()
 
 
 @pytest.mark.model
 def test_sample_call_diarization_error_rate():
-    require((SAMPLE / "sample.wav").is_file(), f"{SAMPLE}: no sample.wav (../shared/data is absent)")
+    if not (SAMPLE / "sample.wav").is_file():
+        pytest.skip(f"{SAMPLE / 'sample.wav'} is absent (../shared/data)")
     import soundfile as sf
     from pyannote.database.util import load_rttm
 
@@ -209,7 +220,7 @@ def test_sample_call_diarization_error_rate():
     assert rate_hz == RATE_HZ
     reference = load_rttm(SAMPLE / "sample.rttm")["sample"]
     hypothesis = diarize(samples, num_speakers=2, uri="sample")
-    error = der(reference, hypothesis)
+    error = der(reference, hypothesis, uem=Timeline([Segment(0, samples.size / RATE_HZ)]))
     print(f"sample.wav DER {error:.3f} (collar 0.25 s, overlap scored; bound {SAMPLE_DER_BOUND})")
     assert len(hypothesis.labels()) == 2
     assert error <= SAMPLE_DER_BOUND
@@ -244,3 +255,59 @@ def test_missing_pyannote_audio_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyannote.audio", None)  # makes `import pyannote.audio` fail
     with pytest.raises(ModuleNotFoundError, match="pip install pyannote.audio"):
         diarizer_for(settings(diarization_pipeline=tmp_path))
+
+
+def tiny_pyannote_audio_pipeline(folder: Path) -> Path:
+    """A pyannote.audio (4.x) speaker-diarization pipeline in ``folder``, with random weights:
+    the layout of a real local pipeline (config.yaml naming segmentation, embedding and PLDA)."""
+    import lightning
+    import torch
+    import yaml
+    from pyannote.audio.core.task import Problem, Resolution, Specifications
+    from pyannote.audio.models.embedding import WeSpeakerResNet34
+    from pyannote.audio.models.segmentation.debug import SimpleSegmentationModel
+
+    def save(model, specifications, name):
+        model.specifications = specifications
+        model.build()
+        checkpoint = {"state_dict": model.state_dict(), "hyper_parameters": dict(model.hparams),
+                      "pytorch-lightning_version": lightning.__version__}
+        model.on_save_checkpoint(checkpoint)
+        torch.save(checkpoint, folder / name)
+
+    torch.manual_seed(0)
+    save(SimpleSegmentationModel(), Specifications(
+        problem=Problem.MONO_LABEL_CLASSIFICATION, resolution=Resolution.FRAME, duration=2.0,
+        classes=["a", "b", "c"], powerset_max_classes=2, permutation_invariant=True), "segmentation.bin")
+    save(WeSpeakerResNet34(), Specifications(
+        problem=Problem.REPRESENTATION, resolution=Resolution.CHUNK, duration=2.0), "embedding.bin")
+    (folder / "plda").mkdir()
+    rng = np.random.default_rng(0)
+    np.savez(folder / "plda" / "xvec_transform.npz", mean1=np.zeros(256), mean2=np.zeros(16),
+             lda=rng.standard_normal((256, 16)))
+    np.savez(folder / "plda" / "plda.npz", mu=np.zeros(16), tr=np.eye(16), psi=np.linspace(2.0, 0.1, 16))
+    config = {
+        "pipeline": {"name": "pyannote.audio.pipelines.SpeakerDiarization", "params": {
+            "segmentation": str(folder / "segmentation.bin"), "embedding": str(folder / "embedding.bin"),
+            "plda": str(folder / "plda"), "clustering": "VBxClustering"}},
+        "params": {"segmentation": {"min_duration_off": 0.0},
+                   "clustering": {"threshold": 0.6, "Fa": 0.07, "Fb": 0.8}},
+    }
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    return folder
+
+
+@pytest.mark.model
+def test_a_local_pyannote_audio_pipeline_gets_the_waveform_in_memory(tmp_path, monkeypatch):
+    import importlib.util
+
+    if importlib.util.find_spec("pyannote.audio") is None:
+        pytest.skip("pyannote.audio is not installed (it is optional)")
+    monkeypatch.setenv("PYANNOTE_METRICS_ENABLED", "false")
+    diarizer = diarizer_for(settings(diarization_pipeline=tiny_pyannote_audio_pipeline(tmp_path)))
+    samples = (0.1 * np.random.default_rng(1).standard_normal(4 * RATE_HZ)).astype(np.float32)
+    annotation = diarizer(samples, uri="noise")
+    assert isinstance(annotation, Annotation) and annotation.uri == "noise"
+    assert 1 <= len(annotation.labels()) <= 2  # random weights: only the shape of the answer is known
+    assert all(0 <= s.start < s.end <= 4.0 + 0.1 for s in annotation.get_timeline())
+    assert len(diarizer(np.zeros(0, np.float32))) == 0

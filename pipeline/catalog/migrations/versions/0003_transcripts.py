@@ -1,4 +1,4 @@
-"""Transcripts: a contact's turns with their words, as one JSON document.
+"""Transcripts (a contact's turns with their words, as one JSON document) and contact language.
 
 Revision ID: 0003
 Revises: 0002
@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("contacts") as batch:
+        batch.add_column(sa.Column("language", sa.String(8)))
     op.create_table(
         "transcripts",
         sa.Column("contact_id", sa.String(64), sa.ForeignKey("contacts.contact_id"), primary_key=True),
