@@ -183,6 +183,8 @@ def run_demo(
     if contacts:
         richest = max(contacts, key=lambda document: len(document["events"]))
         echo(format_contact(richest) + "\n")
+    echo("The speech here is espeak-ng's synthetic voice, which Whisper base transcribes poorly in Russian\n"
+         "(the English call shows what transcripts look like); timings and features do not depend on it.\n")
     echo("Problems found (cxmon errors):")
     for error in store.catalog.errors():
         echo(f"  ! {error.message}\n    raw bytes kept at {error.quarantine_key}")

@@ -86,6 +86,7 @@ def analyze_call(
     """Turns and features of one call; ``samples`` has shape ``(frames, channels)``."""
     duration_s = samples.shape[0] / rate_hz
     if samples.shape[1] == 2:
+        unknown_turns: list[Turn] = []
         legs = [_leg(samples[:, i], rate_hz) for i in range(2)]
         side, side_source = agent_side(channel_map, [leg.music for leg in legs], [leg.speech for leg in legs])
         agent_index = 0 if side == "left" else 1
@@ -111,11 +112,15 @@ def analyze_call(
         speakers = diarize(leg.samples_16k, conversation)
         words = {label: transcribe(leg.samples_16k, spans) for label, spans in speakers.items()}
         agent, role_source = agent_label(speakers, words, language=language)
-        customer_labels = [label for label in speakers if label != agent]
+        # The customer is the other speaker who talks most; any further voice (a colleague after
+        # a transfer, a third party) is kept in the transcript as "unknown" but not in the features.
+        others = sorted((label for label in speakers if label != agent),
+                        key=lambda label: -sum(e - s for s, e in speakers[label]))
         agent_spans = subtract(speakers.get(agent, []), timeline.holds) if agent is not None else []
-        customer_spans = sorted(s for label in customer_labels[:1] for s in speakers[label])
+        customer_spans = sorted(speakers[others[0]]) if others else []
         agent_words = words.get(agent, []) if agent is not None else []
-        customer_words = [w for label in customer_labels[:1] for w in words[label]]
+        customer_words = words[others[0]] if others else []
+        unknown_turns = [t for label in others[1:] for t in _turns("unknown", sorted(speakers[label]), words[label])]
         party_audio = {"agent": samples[:, 0], "customer": samples[:, 0]}
         sources["agent_channel"] = f"mono:{role_source}"
         sources["speakers"] = str(len(speakers))
@@ -125,7 +130,8 @@ def analyze_call(
     turns = sorted(
         [Turn(speaker="ivr", start_s=s, end_s=e) for s, e in ivr_spans]
         + _turns("agent", agent_spans, agent_words)
-        + _turns("customer", customer_spans, customer_words),
+        + _turns("customer", customer_spans, customer_words)
+        + unknown_turns,
         key=lambda t: (t.start_s, t.end_s),
     )
     values = call_features(
