@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     speakers: int = 2
     """Speakers expected in a mono call (agent and customer)."""
 
+    pii_redaction: bool = True
+    """Tag phone numbers, e-mails, card and passport numbers in stored transcripts."""
+
+    keep_unredacted: bool = False
+    """Also keep the unredacted transcript, as an object under ``unredacted/`` (restrict access to it)."""
+
     @model_validator(mode="after")
     def _expand_home(self) -> "Settings":
         self.home = self.home.expanduser()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +12,8 @@ from pipeline.audio import decode_audio
 from pipeline.calls.analyze import analyze_call
 from pipeline.records import Contact, FeatureSet, Transcript
 from pipeline.settings import Settings
+from pipeline.store.objects import put_bytes
+from pipeline.text.pii import redact_turn
 
 if TYPE_CHECKING:
     from pipeline.store import Store
@@ -31,10 +35,14 @@ def analyze_stage(store: Store, contact: Contact, settings: Settings) -> Feature
         diarize=diarizer_for(settings) if mono else _no_diarization,
         language=language,
     )
-    store.catalog.put_transcript(
-        Transcript(contact_id=contact.contact_id, language=language, turns=analysis.turns,
-                   model=f"faster-whisper:{settings.whisper_model}")
-    )
+    transcript = Transcript(contact_id=contact.contact_id, language=language, turns=analysis.turns,
+                            model=f"faster-whisper:{settings.whisper_model}")
+    if settings.keep_unredacted:
+        document = json.dumps([asdict(turn) for turn in transcript.turns], ensure_ascii=False).encode()
+        put_bytes(store.objects, f"unredacted/{contact.contact_id}.json", document, content_type="application/json")
+    if settings.pii_redaction:
+        transcript = replace(transcript, turns=tuple(redact_turn(turn) for turn in transcript.turns))
+    store.catalog.put_transcript(transcript)
     return FeatureSet(contact_id=contact.contact_id, name="call", values=analysis.features)
 
 

@@ -1,0 +1,1 @@
+"""Text analytics: PII redaction (later: sentiment, phrase tags)."""
