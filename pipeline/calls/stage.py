@@ -12,7 +12,6 @@ from pipeline.audio import decode_audio
 from pipeline.calls.analyze import analyze_call
 from pipeline.records import Contact, FeatureSet, Transcript
 from pipeline.settings import Settings
-from pipeline.store.objects import put_bytes
 from pipeline.text.pii import redact_turn
 
 if TYPE_CHECKING:
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
 
 def analyze_stage(store: Store, contact: Contact, settings: Settings) -> FeatureSet:
     from pipeline.speech.backends import diarizer_for, transcriber_for
+    from pipeline.store.objects import put_bytes
 
     with store.objects.open(contact.object_key) as fh:
         samples, rate_hz = decode_audio(io.BytesIO(fh.read()), name=Path(contact.source).name)
