@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 VAD_RATE_HZ = 16_000
@@ -49,7 +47,3 @@ def speech_spans(
     found = get_speech_timestamps(samples_16k, options, sampling_rate=VAD_RATE_HZ)
     duration_s = samples_16k.size / VAD_RATE_HZ
     return [(s["start"] / VAD_RATE_HZ, min(s["end"] / VAD_RATE_HZ, duration_s)) for s in found]
-
-
-def total_s(spans: Sequence[Span]) -> float:
-    return float(sum(end - start for start, end in spans))
