@@ -67,13 +67,16 @@ def config(as_json: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Ingest recordings (and their .events.json / .meta.json sidecars) from files and folders."""
+    """Ingest recordings (with their .events.json / .meta.json sidecars) and chat exports from files and folders."""
     from pipeline.ingest import ingest_paths
+    from pipeline.store import open_store
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
-    report = ingest_paths(_store(), list(paths), progress=not as_json and sys.stderr.isatty())
+    settings = _settings()
+    report = ingest_paths(open_store(settings), list(paths), settings=settings,
+                          progress=not as_json and sys.stderr.isatty())
     if as_json:
         _print_json({"new": report.new, "existing": report.existing,
                      "errors": [{"source": e.source, "message": e.message, "quarantine_key": e.quarantine_key}
@@ -139,17 +142,27 @@ def show(contact_id: str, as_json: bool) -> None:
 @click.option("--events", "events_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Telephony events (default: NAME.events.json beside the recording, if any).")
 @click.option("--meta", "meta_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Call metadata (default: NAME.meta.json beside the recording, if any).")
-@click.option("--language", type=click.Choice(["ru", "en"]), help="Language of the call unless its meta sidecar names one (default: settings).")
+              help="Call or chat metadata (default: NAME.meta.json beside the file, if any).")
+@click.option("--language", type=click.Choice(["ru", "en"]),
+              help="Language unless the meta sidecar names one (default: settings for calls, guessed from the letters for chats).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def analyze(path: Path, events_path: Path | None, meta_path: Path | None, language: str | None, as_json: bool) -> None:
-    """Ingest and process one call here and now; print its transcript and features."""
-    from pipeline.calls.cli import analyze_one
+    """Ingest and process one call or chat export here and now; print its transcript or messages and features."""
+    from pipeline.chats.formats import CHAT_SUFFIXES
 
     settings = _settings()
     if language:
         settings = settings.model_copy(update={"language": language})
-    result = analyze_one(settings, path, events_path=events_path, meta_path=meta_path)
+    if path.suffix.lower() in CHAT_SUFFIXES:
+        from pipeline.chats.cli import analyze_chat
+
+        if events_path:
+            raise click.UsageError(f"{path.name} is a chat export; --events is for calls")
+        result = analyze_chat(settings, path, meta_path=meta_path, language=language)
+    else:
+        from pipeline.calls.cli import analyze_one
+
+        result = analyze_one(settings, path, events_path=events_path, meta_path=meta_path)
     if result.bad_input:
         raise click.UsageError(result.bad_input)
     if as_json:

@@ -1,4 +1,4 @@
-"""Ingest files into the store: one contact per distinct recording, an error record per bad input.
+"""Ingest files into the store: one contact per distinct recording or chat, an error record per bad input.
 
 A bad file never stops the batch and never loses bytes: its raw bytes go to the quarantine
 area of the object store and an :class:`ErrorRecord` says which file and what is wrong.
@@ -14,7 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.audio import AUDIO_SUFFIXES, AudioError, probe_audio
+from pipeline.chats.formats import CHAT_SUFFIXES
+from pipeline.chats.ingest import ChatInput, ingest_chat
 from pipeline.records import Contact, ErrorRecord, TelephonyEvent
+from pipeline.settings import Settings
 from pipeline.sidecars import EVENTS_SUFFIX, META_SUFFIX, CallMeta, SidecarError, parse_events, parse_meta
 from pipeline.store import QUARANTINE_PREFIX, RAW_PREFIX, Store
 from pipeline.store.objects import content_key, put_file_once, sha256_of_file
@@ -36,6 +39,7 @@ class RecordingInput:
 class InputPlan:
     recordings: tuple[RecordingInput, ...]
     unusable: tuple[tuple[Path, str], ...]  # (file, why it cannot be ingested)
+    chats: tuple[ChatInput, ...] = ()
 
 
 @dataclass(slots=True)
@@ -58,8 +62,9 @@ def _files_under(paths: Iterable[Path]) -> list[Path]:
 
 
 def plan_inputs(paths: Iterable[Path]) -> InputPlan:
-    """Pair each recording with its sidecars; name every file that is neither."""
+    """Pair each recording or chat export with its sidecars; name every file that is none of these."""
     audio: dict[tuple[Path, str], list[Path]] = {}
+    chats: dict[tuple[Path, str], list[Path]] = {}
     sidecars: dict[tuple[Path, str], dict[str, Path]] = {}
     unusable: list[tuple[Path, str]] = []
     for path in _files_under(paths):
@@ -70,20 +75,29 @@ def plan_inputs(paths: Iterable[Path]) -> InputPlan:
             sidecars.setdefault((path.parent, stem), {})[kind] = path
         elif path.suffix.lower() in AUDIO_SUFFIXES:
             audio.setdefault((path.parent, path.stem), []).append(path)
+        elif path.suffix.lower() in CHAT_SUFFIXES:
+            chats.setdefault((path.parent, path.stem), []).append(path)
         else:
             unusable.append(
-                (path, f"{name}: unsupported file type; expected {', '.join(sorted(AUDIO_SUFFIXES))} "
-                       f"with optional {EVENTS_SUFFIX} / {META_SUFFIX} sidecars")
+                (path, f"{name}: unsupported file type; expected a recording ({', '.join(sorted(AUDIO_SUFFIXES))}) "
+                       f"with optional {EVENTS_SUFFIX} / {META_SUFFIX} sidecars, or a chat export "
+                       f"({', '.join(sorted(CHAT_SUFFIXES))})")
             )
     recordings = []
     for key, files in audio.items():
         found = sidecars.get(key, {})
         recordings.extend(RecordingInput(f, events=found.get("events"), meta=found.get("meta")) for f in files)
+    chat_inputs = []
+    for key, files in chats.items():
+        found = sidecars.get(key, {}) if key not in audio else {}
+        chat_inputs.extend(ChatInput(f, meta=found.get("meta")) for f in files)
+        if "events" in found:
+            unusable.append((found["events"], f"{found['events'].name}: telephony events beside a chat export"))
     for key, found in sidecars.items():
-        if key not in audio:
+        if key not in audio and key not in chats:
             for sidecar in found.values():
-                unusable.append((sidecar, f"{sidecar.name}: no recording named {key[1]}.* beside it"))
-    return InputPlan(tuple(recordings), tuple(unusable))
+                unusable.append((sidecar, f"{sidecar.name}: no recording or chat named {key[1]}.* beside it"))
+    return InputPlan(tuple(recordings), tuple(unusable), tuple(chat_inputs))
 
 
 def quarantine(store: Store, path: Path, *, stage: str, message: str, contact_id: str | None = None) -> ErrorRecord:
@@ -158,14 +172,24 @@ def ingest_recording(store: Store, item: RecordingInput, report: IngestReport) -
         report.existing.append(contact_id)
 
 
-def ingest_paths(store: Store, paths: Sequence[Path], *, progress: bool = False) -> IngestReport:
-    """Ingest files and folders (recursively). Raises FileNotFoundError before anything if a path is missing."""
+def ingest_paths(
+    store: Store, paths: Sequence[Path], *, settings: Settings | None = None, progress: bool = False
+) -> IngestReport:
+    """Ingest files and folders (recursively). Raises FileNotFoundError before anything if a path is missing.
+
+    ``settings`` gives chat exports their author roles, time zone and redaction (default: ``Settings()``).
+    """
     from tqdm import tqdm
 
+    settings = settings or Settings()
     plan = plan_inputs(paths)
     report = IngestReport()
     for path, message in plan.unusable:
         report.errors.append(quarantine(store, path, stage="ingest", message=message))
-    for item in tqdm(plan.recordings, desc="ingest", unit="file", disable=not progress, leave=False):
-        ingest_recording(store, item, report)
+    items = [*plan.recordings, *plan.chats]
+    for item in tqdm(items, desc="ingest", unit="file", disable=not progress, leave=False):
+        if isinstance(item, ChatInput):
+            ingest_chat(store, item, report, settings)
+        else:
+            ingest_recording(store, item, report)
     return report

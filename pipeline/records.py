@@ -15,6 +15,7 @@ from typing import Literal, get_args
 
 ContactChannel = Literal["call", "chat", "desk"]
 Speaker = Literal["agent", "customer", "ivr", "bot", "unknown"]
+ChatRole = Literal["agent", "customer", "bot"]
 EventType = Literal[
     "ivr_start", "ivr_end", "queue_start", "agent_answer", "hold_start", "hold_end", "transfer", "hangup"
 ]
@@ -24,8 +25,10 @@ Severity = Literal["info", "warning", "critical"]
 
 CONTACT_CHANNELS: frozenset[str] = frozenset(get_args(ContactChannel))
 SPEAKERS: frozenset[str] = frozenset(get_args(Speaker))
+CHAT_ROLES: frozenset[str] = frozenset(get_args(ChatRole))
 EVENT_TYPES: frozenset[str] = frozenset(get_args(EventType))
 LANGUAGES: frozenset[str] = frozenset({"ru", "en"})
+SENTIMENTS: frozenset[str] = frozenset({"negative", "neutral", "positive"})
 SURVEY_RANGES: Mapping[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
 
@@ -94,6 +97,23 @@ class TelephonyEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """One message of a chat (messenger, web chat, chat-bot), as a parser read it from an export."""
+
+    chat_id: str
+    sent_at: datetime
+    role: ChatRole
+    author: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if not self.chat_id:
+            raise ValueError("chat_id is empty")
+        _check_aware("sent_at", self.sent_at)
+        _check_member("role", self.role, CHAT_ROLES)
+
+
+@dataclass(frozen=True, slots=True)
 class Word:
     text: str
     start_s: float
@@ -115,10 +135,16 @@ class Turn:
     end_s: float
     text: str = ""
     words: tuple[Word, ...] = ()
+    sentiment: str | None = None
+    """``negative``, ``neutral`` or ``positive`` once text analytics ran on the turn."""
+    tags: tuple[str, ...] = ()
+    """Phrase tags found in the turn (``greeting``, ``apology``, ...)."""
 
     def __post_init__(self) -> None:
         _check_member("speaker", self.speaker, SPEAKERS)
         _check_span(self.start_s, self.end_s)
+        if self.sentiment is not None:
+            _check_member("sentiment", self.sentiment, SENTIMENTS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Any, Literal
 
 from pydantic import SecretStr, model_validator
@@ -70,7 +71,15 @@ class Settings(BaseSettings):
     """Tag phone numbers, e-mails, card and passport numbers in stored transcripts."""
 
     keep_unredacted: bool = False
-    """Also keep the unredacted transcript, as an object under ``unredacted/`` (restrict access to it)."""
+    """Also keep the originals: the unredacted call transcript as an object under ``unredacted/``, and
+    a chat export's raw bytes under ``raw/`` (restrict access to both)."""
+
+    chat_roles: dict[str, Literal["agent", "customer", "bot"]] = {}
+    """Author names in messenger exports (Telegram, WhatsApp) and their roles, e.g.
+    ``{"Анна Поддержка" = "agent"}``; a chat's ``.meta.json`` ``roles`` add to these."""
+
+    timezone: str = "UTC"
+    """IANA time zone of times written without an offset (WhatsApp exports), e.g. ``Europe/Moscow``."""
 
     @model_validator(mode="after")
     def _expand_home(self) -> "Settings":
@@ -81,6 +90,10 @@ class Settings(BaseSettings):
             raise ValueError(f"workers={self.workers}; expected >= 1")
         if self.speakers < 1:
             raise ValueError(f"speakers={self.speakers}; expected >= 1")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone={self.timezone!r}; expected an IANA name such as Europe/Moscow") from None
         if self.diarization_pipeline is not None:
             self.diarization_pipeline = self.diarization_pipeline.expanduser()
         return self

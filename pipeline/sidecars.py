@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
-from pipeline.records import EVENT_TYPES, Speaker, TelephonyEvent
+from pipeline.records import EVENT_TYPES, ChatRole, Speaker, TelephonyEvent
 
 EVENTS_SUFFIX = ".events.json"
 META_SUFFIX = ".meta.json"
@@ -37,6 +37,7 @@ class _Meta(BaseModel):
     started_at: AwareDatetime | None = None
     channel_map: dict[str, Speaker] = {}
     language: Literal["ru", "en"] | None = None
+    roles: dict[str, ChatRole] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,8 @@ class CallMeta:
     started_at: datetime | None = None
     channel_map: dict[str, Speaker] = field(default_factory=dict)
     language: str | None = None
+    roles: dict[str, str] = field(default_factory=dict)
+    """Chat author names and their roles (agent, customer, bot), for messenger exports."""
 
 
 def _load_json(path: Path) -> Any:
@@ -60,8 +63,8 @@ def _load_json(path: Path) -> Any:
         raise SidecarError(f"{path.name}: malformed JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
 
 
-def parse_meta(path: Path, *, channels: int) -> CallMeta:
-    """Read a meta sidecar for a recording with ``channels`` channels."""
+def parse_meta(path: Path, *, channels: int | None) -> CallMeta:
+    """Read a meta sidecar for a recording with ``channels`` channels, or for a chat (``channels=None``)."""
     data = _load_json(path)
     if not isinstance(data, dict):
         raise SidecarError(f"{path.name}: expected a JSON object, got {type(data).__name__}")
@@ -72,7 +75,7 @@ def parse_meta(path: Path, *, channels: int) -> CallMeta:
             f"{'.'.join(str(p) for p in e['loc']) or 'top level'}: {e['msg']}" for e in error.errors()[:3]
         )
         raise SidecarError(f"{path.name}: {problems}") from None
-    sides = {"left", "right"} if channels == 2 else {"mono"}
+    sides = set() if channels is None else {"left", "right"} if channels == 2 else {"mono"}
     unknown = set(meta.channel_map) - sides
     if unknown:
         raise SidecarError(
@@ -85,6 +88,7 @@ def parse_meta(path: Path, *, channels: int) -> CallMeta:
         started_at=meta.started_at,
         channel_map=dict(meta.channel_map),
         language=meta.language,
+        roles=dict(meta.roles),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -190,7 +190,8 @@ class Catalog:
         """Insert or replace the contact's transcript."""
         turns = [
             {"speaker": t.speaker, "start_s": t.start_s, "end_s": t.end_s, "text": t.text,
-             "words": [[w.text, w.start_s, w.end_s, w.probability] for w in t.words]}
+             "words": [[w.text, w.start_s, w.end_s, w.probability] for w in t.words],
+             "sentiment": t.sentiment, "tags": list(t.tags)}
             for t in transcript.turns
         ]
         with self.engine.begin() as conn:
@@ -207,7 +208,8 @@ class Catalog:
             return None
         turns = tuple(
             Turn(speaker=t["speaker"], start_s=t["start_s"], end_s=t["end_s"], text=t["text"],
-                 words=tuple(Word(text, start, end, probability) for text, start, end, probability in t["words"]))
+                 words=tuple(Word(text, start, end, probability) for text, start, end, probability in t["words"]),
+                 sentiment=t.get("sentiment"), tags=tuple(t.get("tags", ())))
             for t in row.turns
         )
         return Transcript(contact_id=contact_id, language=row.language, turns=turns, model=row.model)
@@ -236,12 +238,20 @@ class Catalog:
                 statuses.setdefault(row.contact_id, {})[row.stage] = row.status
         return statuses
 
-    def contacts_needing(self, stages: Iterable[str]) -> list[str]:
+    def contacts_needing(self, stages: Iterable[str] | Mapping[str, Iterable[str]]) -> list[str]:
         """Ids of contacts, oldest first, on which at least one of ``stages`` has never run and
-        none has failed (a failed contact waits for a person, not for the next run)."""
-        wanted = set(stages)
+        none has failed (a failed contact waits for a person, not for the next run).
+
+        ``stages`` is a list of stage names for every contact, or a mapping from channel
+        (``call``, ``chat``) to the stages of that channel's contacts.
+        """
+        by_channel = stages if isinstance(stages, Mapping) else None
+        everywhere = set() if by_channel is not None else set(stages)
         done = self.stage_statuses()
-        return [
-            c.contact_id for c in self.contacts()
-            if wanted - set(done.get(c.contact_id, {})) and "failed" not in done.get(c.contact_id, {}).values()
-        ]
+        needing = []
+        for c in self.contacts():
+            wanted = set(by_channel.get(c.channel, ())) if by_channel is not None else everywhere
+            statuses = done.get(c.contact_id, {})
+            if wanted - set(statuses) and "failed" not in statuses.values():
+                needing.append(c.contact_id)
+        return needing

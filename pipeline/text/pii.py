@@ -9,7 +9,7 @@ short reference number is not a phone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.records import Turn, Word
 
@@ -92,7 +92,7 @@ def redact(text: str) -> Redaction:
 def redact_turn(turn: Turn) -> Turn:
     """The turn with personal data tagged in its text and in the words that spell it."""
     if not turn.words:
-        return Turn(turn.speaker, turn.start_s, turn.end_s, redact(turn.text).text, ())
+        return replace(turn, text=redact(turn.text).text)
     joined, offsets = "", []
     for word in turn.words:
         joined += (" " if joined else "")
@@ -105,4 +105,4 @@ def redact_turn(turn: Turn) -> Turn:
     for word, (start, end) in zip(turn.words, offsets):
         kinds = [kind for kind, s, e in found if start < e and end > s]
         words.append(Word(f"[{kinds[0]}]", word.start_s, word.end_s, word.probability) if kinds else word)
-    return Turn(turn.speaker, turn.start_s, turn.end_s, redact(joined).text, tuple(words))
+    return replace(turn, text=redact(joined).text, words=tuple(words))

@@ -37,7 +37,8 @@ def mixed_folder(tmp_path):
         "empty.wav": b"",                                                                # 3
         "text.mp3": b"ID3 but really just text\n" * 40,                                  # 4
         "truncated.wav": whole[: len(whole) // 2],                                       # 5
-        "notes.txt": "call me back".encode(),                                            # 6 unsupported type
+        "notes.docx": b"PK\x03\x04 call me back",                                          # 6 unsupported type
+        "notes.txt": "call me back".encode(),                                            # 6b text, but no chat
         "orphan.events.json": _events(("hangup", 1.0)).encode(),                         # 7 sidecar without recording
     }
     for name, data in bad.items():
@@ -61,8 +62,9 @@ EXPECTED_PROBLEMS = {
     "empty.wav": "empty file",
     "text.mp3": "not readable as audio",
     "truncated.wav": "truncated",
-    "notes.txt": "unsupported file type",
-    "orphan.events.json": "no recording named orphan.* beside it",
+    "notes.docx": "unsupported file type",
+    "notes.txt": "no line starts a WhatsApp message",
+    "orphan.events.json": "no recording or chat named orphan.* beside it",
     "surround.wav": "6 channels; expected 1 or 2",
     "studio.flac": "sample rate 96000 Hz",
     "silence.wav": "holds no audio samples",

@@ -1,0 +1,231 @@
+"""Read a chat export, bytes in, :class:`~pipeline.records.ChatMessage` records out.
+
+The format comes from the file's suffix:
+
+``.jsonl``
+    The cxmon format, documented in the README: one JSON object per line with ``chat_id``,
+    ``ts`` (ISO 8601 with a UTC offset), ``role`` (agent | customer | bot), ``author``
+    (optional) and ``text``. Blank lines are ignored; one file may hold several chats.
+``.csv``
+    The same columns under a header row, separated by ``,`` or ``;`` (Russian Excel) or tabs,
+    as the header shows; quoted text may span lines; extra columns are ignored.
+``.json``
+    A Telegram Desktop export, see :mod:`pipeline.chats.telegram`.
+``.txt``
+    A WhatsApp export, see :mod:`pipeline.chats.whatsapp`.
+
+Text is UTF-8 (a BOM is dropped) or, when it is not valid UTF-8, cp1251.
+
+Bad input is handled at two levels. A line (a record, a message) that cannot be read becomes a
+:class:`LineProblem` with its line number and the rest of the file is kept. A file that yields
+no message at all (empty, not the format its suffix names, a CSV header without a required
+column, every line bad) raises :class:`ChatFormatError` naming the file, what was expected and
+the first problems. Roles in ``.jsonl``/``.csv`` come from the file and ``roles`` is not used
+there; for Telegram and WhatsApp see :mod:`pipeline.chats.base` for how names become roles.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from pathlib import PurePath
+from typing import Any
+
+from pipeline.chats import telegram, whatsapp
+from pipeline.chats.base import Authored, ChatFormatError, LineProblem, checked_roles, with_roles
+from pipeline.records import CHAT_ROLES, ChatMessage
+
+__all__ = [
+    "CHAT_SUFFIXES", "ChatFormatError", "LineProblem", "ParsedChats", "decode_chat_text", "parse_chat",
+]
+
+CHAT_SUFFIXES = frozenset({".jsonl", ".csv", ".json", ".txt"})
+REQUIRED_COLUMNS = ("chat_id", "ts", "role", "text")
+_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".json": "telegram", ".txt": "whatsapp"}
+_UTF8_BOM = b"\xef\xbb\xbf"
+_SHOWN_PROBLEMS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedChats:
+    """What one chat file holds.
+
+    ``chats`` maps each chat_id, in the order the file first names it, to its messages sorted
+    by ``sent_at`` (equal times keep file order). ``roles_source`` is ``"file"`` (jsonl, csv),
+    ``"mapping"`` or ``"guess"``.
+    """
+
+    format: str
+    encoding: str
+    chats: Mapping[str, tuple[ChatMessage, ...]]
+    problems: tuple[LineProblem, ...]
+    roles_source: str
+
+    def __post_init__(self) -> None:
+        if self.format not in _FORMATS.values():
+            raise ValueError(f"format={self.format!r}; expected one of {sorted(_FORMATS.values())}")
+        if self.roles_source not in ("file", "mapping", "guess"):
+            raise ValueError(f"roles_source={self.roles_source!r}; expected file, mapping or guess")
+
+
+def decode_chat_text(data: bytes) -> tuple[str, str]:
+    """The text of a chat file and its encoding, ``"utf-8"`` or ``"cp1251"``.
+
+    Valid UTF-8 is always read as UTF-8 (a leading BOM is dropped); anything else is read as
+    cp1251, which is what Russian Windows and Excel write. Raises ValueError for UTF-16 text and
+    for bytes that are neither.
+
+    >>> decode_chat_text("Привет".encode("cp1251"))
+    ('Привет', 'cp1251')
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValueError("UTF-16 text; expected UTF-8 or cp1251 (save the export as UTF-8)")
+    try:
+        return data.removeprefix(_UTF8_BOM).decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1251"), "cp1251"
+    except UnicodeDecodeError as error:
+        raise ValueError(f"byte 0x{data[error.start]:02x} at {error.start} is neither UTF-8 nor cp1251") from None
+
+
+def _sent_at(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"ts={value!r}; expected an ISO 8601 string with offset, e.g. 2024-05-01T13:00:00+03:00")
+    try:
+        sent_at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"ts {value!r} is not ISO 8601; expected e.g. 2024-05-01T13:00:00+03:00") from None
+    if sent_at.tzinfo is None:
+        raise ValueError(f"ts {value!r} has no UTC offset; expected ISO 8601 with offset")
+    return sent_at
+
+
+def _record(fields: Mapping[str, Any]) -> ChatMessage:
+    """One jsonl/csv record as a message; raises ValueError saying what is wrong and what was expected."""
+    missing = [name for name in REQUIRED_COLUMNS if fields.get(name) is None]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}; expected chat_id, ts, role, text (author optional)")
+    chat_id, role, author, text = fields["chat_id"], fields["role"], fields.get("author") or "", fields["text"]
+    if isinstance(chat_id, bool) or not isinstance(chat_id, (str, int)) or not str(chat_id).strip():
+        raise ValueError(f"chat_id={chat_id!r}; expected a non-empty string")
+    role_name = role.strip().lower() if isinstance(role, str) else role
+    if role_name not in CHAT_ROLES:
+        raise ValueError(f"role={role!r}; expected one of {', '.join(sorted(CHAT_ROLES))}")
+    if not isinstance(author, str) or not isinstance(text, str):
+        raise ValueError("author and text must be strings")
+    return ChatMessage(str(chat_id).strip(), _sent_at(fields["ts"]), role_name, author.strip(), text)
+
+
+def _read_jsonl(text: str) -> tuple[list[ChatMessage], list[LineProblem]]:
+    messages, problems = [], []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            fields = json.loads(line)
+        except json.JSONDecodeError as error:
+            where = f"{error.msg} at column {error.colno}"
+            problems.append(LineProblem(number, f"not JSON ({where}); expected one JSON object per line"))
+            continue
+        if not isinstance(fields, dict):
+            problems.append(LineProblem(number, f"a JSON {type(fields).__name__}; expected an object"))
+            continue
+        try:
+            messages.append(_record(fields))
+        except ValueError as error:
+            problems.append(LineProblem(number, str(error)))
+    return messages, problems
+
+
+def _read_csv(name: str, text: str) -> tuple[list[ChatMessage], list[LineProblem]]:
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max([",", ";", "\t"], key=header_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [column.strip().lower() for column in next(reader, [])]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        raise ChatFormatError(
+            f"{name}: header {header_line.strip()[:80]!r} lacks {', '.join(missing)}; "
+            f"expected columns chat_id, ts, role, author, text separated by ',' or ';'"
+        )
+    messages, problems = [], []
+    start = reader.line_num + 1
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            if len(row) != len(header):
+                problems.append(LineProblem(start, f"{len(row)} fields; expected {len(header)} as in the header"))
+            else:
+                try:
+                    messages.append(_record(dict(zip(header, row, strict=True))))
+                except ValueError as error:
+                    problems.append(LineProblem(start, str(error)))
+        start = reader.line_num + 1
+    return messages, problems
+
+
+def _read_telegram(name: str, text: str, timezone: tzinfo) -> tuple[list[Authored], list[LineProblem]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        hint = " (one object per line is JSON Lines: name the file .jsonl)" if error.msg == "Extra data" else ""
+        raise ChatFormatError(
+            f"{name}: malformed JSON at line {error.lineno} ({error.msg}){hint}; expected {telegram.EXPECTED}"
+        ) from None
+    chats = telegram.chats_of(data)
+    if chats is None:
+        got = f"keys {sorted(data)[:6]}" if isinstance(data, dict) else f"a JSON {type(data).__name__}"
+        raise ChatFormatError(f"{name}: {got}; expected {telegram.EXPECTED}")
+    return telegram.read_telegram(chats, text, timezone=timezone)
+
+
+def _read_whatsapp(name: str, text: str, timezone: tzinfo) -> tuple[list[Authored], list[LineProblem]]:
+    lines = re.split(r"\r\n|\r|\n", text)
+    said, problems, starts = whatsapp.read_whatsapp(lines, chat_id=PurePath(name).stem, timezone=timezone)
+    if not starts:
+        raise ChatFormatError(f"{name}: no line starts a WhatsApp message; expected lines like {whatsapp.EXAMPLE}")
+    return said, problems
+
+
+def _grouped(messages: Sequence[ChatMessage]) -> dict[str, tuple[ChatMessage, ...]]:
+    chats: dict[str, list[ChatMessage]] = {}
+    for message in messages:
+        chats.setdefault(message.chat_id, []).append(message)
+    return {chat_id: tuple(sorted(group, key=lambda m: m.sent_at)) for chat_id, group in chats.items()}
+
+
+def parse_chat(
+    name: str, data: bytes, *, roles: Mapping[str, str] | None = None, timezone: tzinfo = UTC
+) -> ParsedChats:
+    """Read one chat file named ``name`` (its suffix picks the format, its stem is the WhatsApp chat_id).
+
+    ``roles`` maps author names to roles for Telegram and WhatsApp; ``timezone`` is where times
+    without an offset were written (WhatsApp, old Telegram exports). Raises ChatFormatError when
+    the file yields no message, ValueError when ``roles`` names a role that does not exist.
+    """
+    keyed_roles = checked_roles(roles)
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in _FORMATS:
+        raise ChatFormatError(f"{name}: suffix {suffix!r}; expected one of {', '.join(sorted(CHAT_SUFFIXES))}")
+    try:
+        text, encoding = decode_chat_text(data)
+    except ValueError as error:
+        raise ChatFormatError(f"{name}: {error}") from None
+    kind = _FORMATS[suffix]
+    if kind in ("jsonl", "csv"):
+        messages, problems = _read_jsonl(text) if kind == "jsonl" else _read_csv(name, text)
+        roles_source = "file"
+    else:
+        reader = _read_telegram if kind == "telegram" else _read_whatsapp
+        said, problems = reader(name, text, timezone)
+        messages, roles_source = with_roles(said, keyed_roles)
+    if not messages:
+        shown = "; ".join(f"line {p.line}: {p.message}" for p in problems[:_SHOWN_PROBLEMS])
+        raise ChatFormatError(f"{name}: no chat messages in this {kind} file" + (f"; {shown}" if shown else ""))
+    return ParsedChats(kind, encoding, _grouped(messages), tuple(problems), roles_source)
