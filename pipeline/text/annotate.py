@@ -1,0 +1,36 @@
+"""Text analytics on the turns of a call or the messages of a chat: sentiment and phrase tags.
+
+Each turn gets its most likely sentiment class and the phrase tags found in it; the contact gets
+the sentiment features of :func:`features.text.sentiment_features` and a count per phrase tag
+(``phrase_greeting``, ...). The sentiment model and the phrase dictionaries load on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from features.text import sentiment_features
+from pipeline.records import FeatureValue, Turn
+
+
+def annotate_turns(
+    turns: Sequence[Turn], language: str, *, unit: str = "turns"
+) -> tuple[tuple[Turn, ...], dict[str, FeatureValue]]:
+    """The turns with ``sentiment`` and ``tags`` set, and the contact's text features."""
+    from models.sentiment import SENTIMENT_CLASSES, load_sentiment_model
+    from pipeline.text.phrases import PHRASE_TAGS, phrase_tag_counts, tag_turns
+
+    proba = load_sentiment_model(language).predict_proba([turn.text for turn in turns])
+    hits = tag_turns(turns, language)
+    tags: dict[int, list[str]] = {}
+    for hit in hits:
+        tags.setdefault(hit.turn_index, []).append(hit.tag)
+    annotated = tuple(
+        replace(turn, sentiment=SENTIMENT_CLASSES[int(row.argmax())] if turn.text.strip() else None,
+                tags=tuple(tags.get(index, ())))
+        for index, (turn, row) in enumerate(zip(turns, proba))
+    )
+    values: dict[str, FeatureValue] = dict(sentiment_features([t.speaker for t in turns], proba, unit=unit))
+    values.update({f"phrase_{tag}": count for tag, count in phrase_tag_counts(hits, PHRASE_TAGS).items()})
+    return annotated, values
