@@ -14,7 +14,7 @@ from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.settings import Settings
-from pipeline.stages import STAGES, process_contact
+from pipeline.stages import process_contact, stages_by_channel
 from pipeline.store import Store, open_store
 
 
@@ -30,7 +30,7 @@ def _store() -> Store:
 
 @task(retries=2, retry_delay_seconds=2)
 def find_new_contacts() -> list[str]:
-    return _store().catalog.contacts_needing(stage.name for stage in STAGES)
+    return _store().catalog.contacts_needing(stages_by_channel())
 
 
 @task

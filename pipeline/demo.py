@@ -118,8 +118,41 @@ DEMO_CALLS = [
 ]
 
 
+# Two chats: a WhatsApp export (Android, 24-hour clock) where a bot hands the customer to an agent,
+# its roles in the meta sidecar, and an English web chat in cxmon's JSON Lines format.
+DEMO_CHATS: dict[str, str] = {
+    "ru-double-charge.txt": """\
+20.11.2026, 10:02 - Сообщения и звонки защищены сквозным шифрованием.
+20.11.2026, 10:02 - Мария Петрова: Здравствуйте! С карты дважды списали деньги за одну покупку
+20.11.2026, 10:02 - Банк Бот: Здравствуйте! Я виртуальный помощник банка. Опишите, пожалуйста, ваш вопрос.
+20.11.2026, 10:03 - Мария Петрова: Соедините с оператором
+20.11.2026, 10:07 - Анна (поддержка): Добрый день, меня зовут Анна. Приношу извинения за ожидание.
+Подскажите, пожалуйста, номер карты и телефон для связи.
+20.11.2026, 10:08 - Мария Петрова: 4276 3800 1234 5679, телефон +7 916 123-45-67
+20.11.2026, 10:11 - Анна (поддержка): Спасибо. Второе списание отменено, деньги вернутся в течение трёх дней.
+20.11.2026, 10:12 - Мария Петрова: Спасибо большое!
+20.11.2026, 10:12 - Анна (поддержка): Всего доброго!
+""",
+    "ru-double-charge.meta.json": json.dumps(
+        {"roles": {"Анна (поддержка)": "agent", "Банк Бот": "bot"}, "operator_id": "op-anna", "team": "chat",
+         "language": "ru"}, ensure_ascii=False, indent=2),
+    "en-web-chat.jsonl": "\n".join(json.dumps(line) for line in [
+        {"chat_id": "web-5521", "ts": "2026-11-20T16:00:05+00:00", "role": "customer", "author": "Tom",
+         "text": "Hi, the app keeps logging me out. This is really annoying."},
+        {"chat_id": "web-5521", "ts": "2026-11-20T16:03:40+00:00", "role": "agent", "author": "Kate",
+         "text": "Hello Tom, my name is Kate. Sorry about that! Which phone do you use?"},
+        {"chat_id": "web-5521", "ts": "2026-11-20T16:04:10+00:00", "role": "customer", "author": "Tom",
+         "text": "An iPhone 13. You can email me at tom.smith@example.com"},
+        {"chat_id": "web-5521", "ts": "2026-11-20T16:06:00+00:00", "role": "agent", "author": "Kate",
+         "text": "Thanks. Please update the app to version 5.2, that fixes it."},
+        {"chat_id": "web-5521", "ts": "2026-11-20T16:20:00+00:00", "role": "customer", "author": "Tom",
+         "text": "Still broken. Terrible service, I want to talk to a manager."},
+    ]) + "\n",
+}
+
+
 def write_demo_set(directory: Path) -> list[Path]:
-    """Write the demo recordings, their sidecars and two broken inputs; returns the files."""
+    """Write the demo recordings, their sidecars, two chats and two broken inputs; returns the files."""
     import soundfile as sf
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -141,6 +174,9 @@ def write_demo_set(directory: Path) -> list[Path]:
     broken.write_bytes(first.read_bytes()[: first.stat().st_size // 3])
     hand_edited = directory / f"{DEMO_CALLS[1].name}.events.json"
     hand_edited.write_text('{"events": [{"type": "agent_answer", "t_s": 0.5},]}')
+    for name, text in DEMO_CHATS.items():
+        (directory / name).write_text(text, encoding="utf-8")
+        written.append(directory / name)
     return written + [broken, hand_edited]
 
 
@@ -162,7 +198,7 @@ def run_demo(
     store = open_store(settings)
     print(f"building demo calls in {directory} ...", file=sys.stderr)
     write_demo_set(directory)
-    report = ingest_paths(store, [directory], progress=not as_json and sys.stderr.isatty())
+    report = ingest_paths(store, [directory], settings=settings, progress=not as_json and sys.stderr.isatty())
     result = process(settings)
     contacts = [contact_document(store, c) for c in store.catalog.contacts()]
     summary = {
@@ -180,9 +216,12 @@ def run_demo(
     echo(f"Processed {result['contacts']} contacts ({result['stages_run']} stage runs, "
          f"{len(result['failed'])} failed).\n")
     echo(format_contact_table(contact_rows(store)) + "\n")
-    if contacts:
-        richest = max(contacts, key=lambda document: len(document["events"]))
-        echo(format_contact(richest) + "\n")
+    calls = [c for c in contacts if c["contact"]["channel"] == "call"]
+    chats = [c for c in contacts if c["contact"]["channel"] == "chat"]
+    if calls:
+        echo(format_contact(max(calls, key=lambda document: len(document["events"]))) + "\n")
+    if chats:
+        echo(format_contact(max(chats, key=lambda document: len(document["turns"]))) + "\n")
     echo("The speech here is espeak-ng's synthetic voice, which Whisper base transcribes poorly in Russian\n"
          "(the English call shows what transcripts look like); timings and features do not depend on it.\n")
     echo("Problems found (cxmon errors):")

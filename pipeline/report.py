@@ -14,16 +14,17 @@ if TYPE_CHECKING:
     from pipeline.store import Store
 
 
-def contact_status(statuses: dict[str, str]) -> str:
+def contact_status(statuses: dict[str, str], channel: str) -> str:
     if "failed" in statuses.values():
         return "failed"
-    return "processed" if all(s.name in statuses for s in STAGES) else "new"
+    return "processed" if all(s.name in statuses for s in STAGES if channel in s.channels) else "new"
 
 
 def contact_document(store: Store, contact: Contact) -> dict[str, Any]:
     return {
         "contact": asdict(contact),
-        "status": contact_status(store.catalog.stage_statuses(contact.contact_id).get(contact.contact_id, {})),
+        "status": contact_status(store.catalog.stage_statuses(contact.contact_id).get(contact.contact_id, {}),
+                                 contact.channel),
         "events": [asdict(e) for e in store.catalog.events(contact.contact_id)],
         "features": {fs.name: dict(fs.values) for fs in store.catalog.feature_sets(contact.contact_id)},
         "errors": [asdict(e) for e in store.catalog.errors(contact.contact_id)],
@@ -37,9 +38,19 @@ def format_clock(seconds: float) -> str:
     return f"{int(minutes):02d}:{rest:04.1f}"
 
 
+def turn_annotations(turn: dict[str, Any]) -> str:
+    marks = ([turn["sentiment"]] if turn.get("sentiment") not in (None, "neutral") else []) + list(turn.get("tags", ()))
+    return f"   [{', '.join(marks)}]" if marks else ""
+
+
 def format_turns(turns: Sequence[dict[str, Any]]) -> list[str]:
-    return [f"  {format_clock(t['start_s'])}-{format_clock(t['end_s'])}  {t['speaker']:<8}  {t['text']}".rstrip()
-            for t in turns]
+    """One line per turn: times (one for a chat message), speaker, text, its non-neutral sentiment and phrase tags."""
+    lines = []
+    for t in turns:
+        when = format_clock(t["start_s"]) + ("" if t["end_s"] == t["start_s"] else f"-{format_clock(t['end_s'])}")
+        text = " ".join(t["text"].split())  # a multi-line chat message on one line
+        lines.append(f"  {when:<15}  {t['speaker']:<8}  {text}".rstrip() + turn_annotations(t))
+    return lines
 
 
 def format_contact(document: dict[str, Any]) -> str:
@@ -57,7 +68,7 @@ def format_contact(document: dict[str, Any]) -> str:
         lines.append(f"{name}")
         for key, value in values.items():
             shown = f"{value:.2f}" if isinstance(value, float) else value
-            lines.append(f"  {key:<20} {shown}")
+            lines.append(f"  {key:<28} {shown}")
     if document.get("turns"):
         lines.append("transcript")
         lines += format_turns(document["turns"])
@@ -80,15 +91,15 @@ def contact_rows(store: Store) -> list[dict[str, Any]]:
     statuses = store.catalog.stage_statuses()
     rows = []
     for contact in store.catalog.contacts():
-        probe = next((fs.values for fs in store.catalog.feature_sets(contact.contact_id) if fs.name == "probe"), {})
+        features = {fs.name: fs.values for fs in store.catalog.feature_sets(contact.contact_id)}
         rows.append({
             "contact_id": contact.contact_id,
             "channel": contact.channel,
             "source": Path(contact.source).name,
             "started_at": contact.started_at.isoformat() if contact.started_at else None,
             "operator_id": contact.operator_id,
-            "duration_s": probe.get("duration_s"),
-            "status": contact_status(statuses.get(contact.contact_id, {})),
+            "duration_s": features.get("probe", {}).get("duration_s", features.get("chat", {}).get("session_s")),
+            "status": contact_status(statuses.get(contact.contact_id, {}), contact.channel),
         })
     return rows
 

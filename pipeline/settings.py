@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     """Author names in messenger exports (Telegram, WhatsApp) and their roles, e.g.
     ``{"Анна Поддержка" = "agent"}``; a chat's ``.meta.json`` ``roles`` add to these."""
 
+    phrase_dictionaries: dict[Literal["ru", "en"], Path] = {}
+    """Your own phrase-tag dictionaries (TOML, as ``pipeline/text/phrases_ru.toml``) by language,
+    used instead of the shipped ones, e.g. ``{ru = "/etc/cxmon/phrases_ru.toml"}``."""
+
     timezone: str = "UTC"
     """IANA time zone of times written without an offset (WhatsApp exports), e.g. ``Europe/Moscow``."""
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from features.loudness import peak_dbfs, rms_dbfs
 from pipeline.audio import decode_audio, probe_audio
 from pipeline.calls.stage import analyze_stage
+from pipeline.chats.stage import chat_stage
 from pipeline.records import Contact, ErrorRecord, FeatureSet
 from pipeline.settings import Settings
 
@@ -58,7 +59,20 @@ def probe(store: Store, contact: Contact, settings: Settings) -> FeatureSet:
     return FeatureSet(contact_id=contact.contact_id, name="probe", values=values)
 
 
-STAGES: tuple[Stage, ...] = (Stage("probe", probe), Stage("call", analyze_stage))
+STAGES: tuple[Stage, ...] = (
+    Stage("probe", probe),
+    Stage("call", analyze_stage),
+    Stage("chat", chat_stage, channels=frozenset({"chat"})),
+)
+
+
+def stages_by_channel() -> dict[str, list[str]]:
+    """Channel (``call``, ``chat``) -> the names of the stages its contacts go through, in order."""
+    channels: dict[str, list[str]] = {}
+    for stage in STAGES:
+        for channel in sorted(stage.channels):
+            channels.setdefault(channel, []).append(stage.name)
+    return channels
 
 
 @dataclass(frozen=True, slots=True)

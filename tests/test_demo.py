@@ -18,7 +18,7 @@ def test_demo_runs_and_is_idempotent(home):
                            capture_output=True, text=True, env=env, timeout=600)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
-    assert len(summary["ingest"]["new"]) == 3 and summary["process"]["failed"] == []
+    assert len(summary["ingest"]["new"]) == 5 and summary["process"]["failed"] == []
     assert all(c["status"] == "processed" for c in summary["contacts"])
     messages = sorted(e["message"] for e in summary["errors"])
     assert messages[0].startswith("cut-off-upload.wav: truncated")
@@ -31,13 +31,19 @@ def test_demo_runs_and_is_idempotent(home):
     assert types == ["ivr_start", "ivr_end", "queue_start", "agent_answer", "hold_start", "hold_end", "hangup"]
     assert by_source["en-address-change.ogg"]["features"]["probe"]["channels"] == 1
     assert by_source["ru-complaint.flac"]["events"] == []  # its events file was broken
+    chat = by_source["ru-double-charge.txt"]
+    assert chat["contact"]["operator_id"] == "op-anna" and chat["features"]["chat"]["bot_handoff"] == 1
+    assert chat["features"]["chat"]["phrase_asks_for_operator"] == 1
+    texts = " ".join(t["text"] for t in chat["turns"])
+    assert "[CARD]" in texts and "[PHONE]" in texts and "4276" not in texts
+    assert by_source["en-web-chat.jsonl"]["features"]["chat"]["unanswered_customer_messages"] == 1
 
     second = subprocess.run([sys.executable, "-m", "pipeline.cli", "demo", "--json"],
                             capture_output=True, text=True, env=env, timeout=600)
     assert second.returncode == 0, second.stderr
     again = json.loads(second.stdout)
-    assert again["ingest"]["new"] == [] and len(again["ingest"]["existing"]) == 3
-    assert len(again["contacts"]) == 3 and len(again["errors"]) == 2
+    assert again["ingest"]["new"] == [] and len(again["ingest"]["existing"]) == 5
+    assert len(again["contacts"]) == 5 and len(again["errors"]) == 2
 
 
 def test_demo_human_output_shows_the_table_and_the_problems(home):

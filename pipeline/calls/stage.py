@@ -12,6 +12,7 @@ from pipeline.audio import decode_audio
 from pipeline.calls.analyze import analyze_call
 from pipeline.records import Contact, FeatureSet, Transcript
 from pipeline.settings import Settings
+from pipeline.text.annotate import annotate_turns
 from pipeline.text.pii import redact_turn
 
 if TYPE_CHECKING:
@@ -35,7 +36,9 @@ def analyze_stage(store: Store, contact: Contact, settings: Settings) -> Feature
         diarize=diarizer_for(settings) if mono else _no_diarization,
         language=language,
     )
-    transcript = Transcript(contact_id=contact.contact_id, language=language, turns=analysis.turns,
+    turns, text_values = annotate_turns(analysis.turns, language,
+                                        phrases_path=settings.phrase_dictionaries.get(language))
+    transcript = Transcript(contact_id=contact.contact_id, language=language, turns=turns,
                             model=f"faster-whisper:{settings.whisper_model}")
     if settings.keep_unredacted:
         document = json.dumps([asdict(turn) for turn in transcript.turns], ensure_ascii=False).encode()
@@ -43,7 +46,7 @@ def analyze_stage(store: Store, contact: Contact, settings: Settings) -> Feature
     if settings.pii_redaction:
         transcript = replace(transcript, turns=tuple(redact_turn(turn) for turn in transcript.turns))
     store.catalog.put_transcript(transcript)
-    return FeatureSet(contact_id=contact.contact_id, name="call", values=analysis.features)
+    return FeatureSet(contact_id=contact.contact_id, name="call", values={**analysis.features, **text_values})
 
 
 def _no_diarization(samples_16k, spans):

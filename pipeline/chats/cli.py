@@ -40,7 +40,8 @@ def analyze_chat(settings: Settings, path: Path, *, meta_path: Path | None, lang
         ]
         documents.append({"contact_id": contact_id, "features": features, "messages": messages})
         lines.append(f"contact {contact_id}  {Path(contact.source).name}  ({len(messages)} messages, {contact.language})")
-        lines += [f"  {m['ts'][11:19]}  {m['role']:<8}  {m['text']}{turn_annotations(m)}" for m in messages]
+        lines += [f"  {m['ts'][11:19]}  {m['role']:<8}  {' '.join(m['text'].split())}{turn_annotations(m)}"
+                  for m in messages]
         if features:
             lines += ["", table([[k, f"{v:.2f}" if isinstance(v, float) else v] for k, v in features.items()],
                                 ["feature", "value"]), ""]

@@ -36,7 +36,8 @@ def message_turns(messages: tuple[ChatMessage, ...]) -> tuple[Turn, ...]:
 
 def chat_stage(store: Store, contact: Contact, settings: Settings) -> FeatureSet:
     language = contact.language or settings.language
-    turns, text_values = annotate_turns(message_turns(stored_messages(store, contact)), language, unit="messages")
+    turns, text_values = annotate_turns(message_turns(stored_messages(store, contact)), language, unit="messages",
+                                        phrases_path=settings.phrase_dictionaries.get(language))
     lines = [ChatLine(t.start_s, t.speaker, t.text, negative=t.sentiment == "negative") for t in turns]
     values = {**text_values, **chat_features(lines)}
     store.catalog.put_transcript(Transcript(contact_id=contact.contact_id, language=language, turns=turns,

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from features.text import sentiment_features
 from pipeline.records import FeatureValue, Turn
 
 
 def annotate_turns(
-    turns: Sequence[Turn], language: str, *, unit: str = "turns"
+    turns: Sequence[Turn], language: str, *, unit: str = "turns", phrases_path: Path | None = None
 ) -> tuple[tuple[Turn, ...], dict[str, FeatureValue]]:
-    """The turns with ``sentiment`` and ``tags`` set, and the contact's text features."""
+    """The turns with ``sentiment`` and ``tags`` set, and the contact's text features.
+
+    ``phrases_path``: a phrase dictionary (TOML) to use instead of the shipped one for ``language``.
+    """
     from models.sentiment import SENTIMENT_CLASSES, load_sentiment_model
-    from pipeline.text.phrases import PHRASE_TAGS, phrase_tag_counts, tag_turns
+    from pipeline.text.phrases import PHRASE_TAGS, load_phrase_rules, phrase_tag_counts, tag_turns
 
     proba = load_sentiment_model(language).predict_proba([turn.text for turn in turns])
-    hits = tag_turns(turns, language)
+    rules = load_phrase_rules(language, phrases_path) if phrases_path else None
+    hits = tag_turns(turns, language, rules)
     tags: dict[int, list[str]] = {}
     for hit in hits:
         tags.setdefault(hit.turn_index, []).append(hit.tag)
@@ -32,5 +37,6 @@ def annotate_turns(
         for index, (turn, row) in enumerate(zip(turns, proba))
     )
     values: dict[str, FeatureValue] = dict(sentiment_features([t.speaker for t in turns], proba, unit=unit))
-    values.update({f"phrase_{tag}": count for tag, count in phrase_tag_counts(hits, PHRASE_TAGS).items()})
+    counted = list(dict.fromkeys([*PHRASE_TAGS, *(rule.tag for rule in rules or ())]))
+    values.update({f"phrase_{tag}": count for tag, count in phrase_tag_counts(hits, counted).items()})
     return annotated, values

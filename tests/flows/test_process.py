@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.ingest import ingest_paths
 from pipeline.settings import Settings
-from pipeline.stages import STAGES
+from pipeline.stages import stages_by_channel
 from pipeline.store import open_store
 from tests.conftest import postgres_database, require, stereo_call, tone, write_audio
 
@@ -52,7 +52,7 @@ def test_flow_probes_every_new_contact_once(settings, tmp_path):
     report = ingest_paths(store, [tmp_path / "in"])
 
     result = run_process_contacts(settings)
-    assert result["contacts"] == 2 and result["failed"] == [] and result["stages_run"] == 2 * len(STAGES)
+    assert result["contacts"] == 2 and result["failed"] == [] and result["stages_run"] == 2 * len(stages_by_channel()["call"])
     by_name = {c.source.rsplit("/", 1)[1]: c.contact_id for c in store.catalog.contacts()}
     stereo, call = store.catalog.feature_sets(by_name["a.wav"])[::-1]
     assert (stereo.name, call.name) == ("probe", "call")
@@ -123,5 +123,25 @@ def test_task_logic_runs_without_prefect(home, tmp_path):
     ingest_paths(store, [tmp_path / "in"])
     [contact_id] = find_new_contacts.fn()
     outcomes = process_one.fn(contact_id)
-    assert [o["stage"] for o in outcomes] == [s.name for s in STAGES] and all(o["ok"] for o in outcomes)
+    assert [o["stage"] for o in outcomes] == stages_by_channel()["call"] and all(o["ok"] for o in outcomes)
     assert find_new_contacts.fn() == []
+
+
+@pytest.mark.model
+def test_flow_analyses_every_new_chat_beside_the_calls(settings, tmp_path):
+    from flows.process import run_process_contacts
+    from tests.pipeline.chats.test_chat_stage import CHAT, write_chat
+
+    store = open_store(settings)
+    stereo_call(tmp_path / "in" / "a.wav", seconds=1.0, subtype="PCM_16")
+    write_chat(tmp_path / "in" / "one.jsonl")
+    write_chat(tmp_path / "in" / "two.jsonl", lines=CHAT[:3], chat_id="c-8")
+    ingest_paths(store, [tmp_path / "in"], settings=settings)
+
+    result = run_process_contacts(settings)
+    assert result["contacts"] == 3 and result["failed"] == []
+    assert result["stages_run"] == len(stages_by_channel()["call"]) + 2 * len(stages_by_channel()["chat"])
+    chats = [c for c in store.catalog.contacts() if c.channel == "chat"]
+    messages = sorted(fs.values["customer_messages"] for c in chats for fs in store.catalog.feature_sets(c.contact_id))
+    assert messages == [2, 4]
+    assert run_process_contacts(settings)["contacts"] == 0

@@ -37,6 +37,17 @@ def test_analyze_json_has_every_feature_and_the_turns(home, tmp_path):
     assert [t["speaker"] for t in document["turns"]][:2] == ["ivr", "agent"]
     agent_text = " ".join(t["text"] for t in document["turns"] if t["speaker"] == "agent").lower()
     assert "kate" in agent_text and "help" in agent_text
+    # text analytics on the turns: sentiment per turn, phrase tags, per-call counts
+    assert all(t["sentiment"] in {"negative", "neutral", "positive"} for t in document["turns"] if t["text"].strip())
+    thanks = next(t for t in document["turns"] if t["speaker"] == "customer" and "thanks" in t["text"].lower())
+    assert thanks["sentiment"] == "positive" and "thanks" in thanks["tags"]
+    greeting = next(t for t in document["turns"] if t["speaker"] == "agent")
+    assert {"greeting", "introduced_by_name"} <= set(greeting["tags"])
+    features = document["features"]
+    assert features["phrase_greeting"] == 1
+    assert features["phrase_farewell"] == sum("farewell" in t["tags"] for t in document["turns"])
+    assert features["customer_negative_turns"] == sum(
+        t["sentiment"] == "negative" for t in document["turns"] if t["speaker"] == "customer")
 
     human = _analyze(str(path), "--language", "en")  # the same bytes: the stored results, at once
     assert human.returncode == 0 and "agent_talk_s" in human.stdout and "agent" in human.stdout

@@ -1,0 +1,211 @@
+"""The shipped sentiment model: known answers, invariants, its card's held-out figure, and retraining."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.sentiment import model as sentiment
+from models.sentiment import train as sentiment_train
+from models.sentiment import (
+    SENTIMENT_CLASSES, LinearSentimentModel, SentimentModel, VaderSentimentModel, load_sentiment_model,
+    sentiment_card,
+)
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+BANKS_XML = SHARED_DATA / "text" / "sentirueval2016" / "banks_test_etalon.xml"
+USS_DIR = SHARED_DATA / "text" / "uss_satisfaction"
+needs_banks = pytest.mark.skipif(not BANKS_XML.is_file(), reason=f"{BANKS_XML} absent (see ../shared/data/README.md)")
+needs_uss = pytest.mark.skipif(not (USS_DIR / "MWOZ.txt").is_file(), reason=f"{USS_DIR} absent")
+
+
+# ---------- fast: no encoder ----------
+
+def test_clean_text_removes_tweet_noise_only():
+    assert sentiment.clean_text("RT @vtb_help: #ВТБ снова   http://t.co/abc не работает") == "ВТБ снова не работает"
+    assert sentiment.clean_text("  Thank you,\tAnna!  ") == "Thank you, Anna!"
+    assert sentiment.clean_text("http://t.co/abc @someone") == ""
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="expected one of"):
+        load_sentiment_model("de")
+
+
+def test_model_is_cached_per_language():
+    assert load_sentiment_model("ru") is load_sentiment_model("ru")
+    assert isinstance(load_sentiment_model("en"), SentimentModel)
+
+
+def test_empty_input_gives_empty_output():
+    model = load_sentiment_model("ru")
+    assert model.predict_proba([]).shape == (0, 3)
+    assert model.predict([]) == []
+
+
+def test_one_string_instead_of_a_list_is_refused():
+    model = load_sentiment_model("ru")
+    with pytest.raises(TypeError, match="not one string"):
+        model.predict_proba("Спасибо")
+    with pytest.raises(TypeError, match=r"texts\[1\] is NoneType"):
+        model.predict_proba(["ok", None])
+
+
+def test_card_matches_the_shipped_file_and_target():
+    card = sentiment_card()
+    shipped = Path(sentiment.__file__).parent / card["model_file"]["name"]
+    assert sentiment_train._sha256(shipped) == card["model_file"]["sha256"]
+    assert card["classes"] == list(SENTIMENT_CLASSES)
+    for field in ("name", "version", "created", "data", "features", "classifier", "metrics", "english",
+                  "language_notes", "retrain"):
+        assert field in card
+    heldout = card["metrics"]["heldout"]
+    assert heldout["macro_f1"] >= 0.60
+    assert sum(map(sum, heldout["confusion_matrix"]["matrix"])) == card["data"]["split"]["heldout"] == heldout["n"]
+    assert card["english"]["default"] in sentiment.ENGINES
+
+
+def test_linear_model_refuses_wrong_shapes_and_classes(tmp_path):
+    with pytest.raises(ValueError, match=r"expected \(3, 512\)"):
+        LinearSentimentModel(np.zeros((2, 512)), np.zeros(2))
+    path = tmp_path / "bad.npz"
+    np.savez(path, coef=np.zeros((3, 512)), intercept=np.zeros(3), classes=np.array(["neg", "neu", "pos"]))
+    with pytest.raises(ValueError, match="bad.npz: classes"):
+        LinearSentimentModel.from_file(path)
+
+
+def test_english_follows_the_engine_the_card_chose(tmp_path):
+    shipped = Path(sentiment.__file__).parent
+    shutil.copy(shipped / sentiment.MODEL_FILE, tmp_path)
+    card = sentiment_card()
+    for engine, kind in (("vader", VaderSentimentModel), ("classifier", LinearSentimentModel)):
+        (tmp_path / sentiment.CARD_FILE).write_text(json.dumps({**card, "english": {"default": engine}}))
+        assert type(sentiment.load_model_dir(tmp_path, "en")) is kind
+        assert type(sentiment.load_model_dir(tmp_path, "ru")) is LinearSentimentModel
+
+
+def test_vader_engine_uses_vaders_thresholds():
+    vader = VaderSentimentModel()
+    texts = ["I love this, wonderful help!", "This is awful, I hate it.", "The meeting is at noon.", ""]
+    assert vader.predict(texts) == ["positive", "negative", "neutral", "neutral"]
+    proba = vader.predict_proba(texts)
+    assert proba.shape == (4, 3) and np.allclose(proba.sum(axis=1), 1.0)
+    assert np.array_equal(proba[3], [0.0, 1.0, 0.0])
+
+
+def test_turn_sentiment_rule_edges():
+    rule = sentiment_train.turn_sentiment
+    assert [rule(r) for r in [(2, 2, 2), (1, 3, 2), (2, 2, 3), (3, 3, 3), (4, 4, 3), (4, 4, 4), (5, 3, 4, 4)]] == [
+        "negative", "negative", "neutral", "neutral", "neutral", "positive", "positive"]
+
+
+def test_read_uss_known_answer(tmp_path):
+    path = tmp_path / "SGD.txt"
+    path.write_text(
+        "\nUSER\tFind me a flight.\tINFORM_INTENT\t2,3,3\nSYSTEM\tWhere to?\tREQUEST\t\n"
+        "USER\tThanks, bye.\tTHANK\t4,4,5\nUSER\tOVERALL\t\t3,4,4\n\n"
+        "USER\tNo, wrong city!\tINFORM\t1,2,2\nUSER\tOVERALL\t\t2,2,1,2\n", encoding="utf-8")
+    first, second = sentiment_train.read_uss(path)
+    assert (first.source, first.index, len(first.turns), first.overall) == ("SGD", 0, 3, (3, 4, 4))
+    assert first.satisfaction == pytest.approx(11 / 3) and second.satisfaction == pytest.approx(1.75)
+    assert [t.role for t in first.turns] == ["USER", "SYSTEM", "USER"] and first.turns[1].ratings == ()
+
+
+def test_read_sentirueval_label_rule(tmp_path):
+    def row(i, text, **banks):
+        cols = "".join(f'<column name="{b}">{banks.get(b, "NULL")}</column>' for b in sentiment_train.BANKS)
+        return f'<table name="t"><column name="id">{i}</column><column name="text">{text}</column>{cols}</table>'
+
+    rows = [row(1, "Сбербанк лучший", sberbank=1), row(2, "RT @a: Сбербанк лучший", sberbank=1),
+            row(3, "ВТБ хуже Сбера", sberbank=1, vtb=-1), row(4, "Курс рубля", vtb=0, rshb=0),
+            row(5, "Спорный твит", vtb=1), row(6, "спорный твит http://t.co/x", vtb=-1), row(7, "Без банка")]
+    path = tmp_path / "banks.xml"
+    path.write_text(f'<?xml version="1.0" encoding="utf-8"?><pma_xml_export><database>{"".join(rows)}'
+                    "</database></pma_xml_export>", encoding="utf-8")
+    data = sentiment_train.read_sentirueval(path)
+    assert dict(zip(data.texts, data.labels)) == {"Сбербанк лучший": "positive", "Курс рубля": "neutral"}
+    assert (data.stats["dropped_banks_disagree"], data.stats["dropped_no_bank"], data.stats["dropped_repeats"]) == (
+        1, 1, 3)
+
+
+# ---------- slow: the real encoder ----------
+
+@pytest.mark.model
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Спасибо, всё быстро решили, отличный сервис!", "positive"),
+    ("Очень довольна, оператор вежливый и помог", "positive"),
+    ("Ужасный банк, деньги списали дважды, никто не отвечает", "negative"),
+    ("Сбербанк опять заблокировал карту, сколько можно", "negative"),
+    ("Я хочу открыть вклад.", "neutral"),
+    ("Перезвоните мне завтра после обеда.", "neutral"),
+])
+def test_obvious_russian(text, expected):
+    assert load_sentiment_model("ru").predict([text]) == [expected]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Thank you so much, that was really helpful, great service!", "positive"),
+    ("This is terrible, you charged me twice and nobody answers", "negative"),
+    ("You are useless, I will close my account", "negative"),
+    ("I would like to open a savings account.", "neutral"),
+    ("Call me back tomorrow afternoon.", "neutral"),
+])
+def test_obvious_english(text, expected):
+    assert load_sentiment_model("en").predict([text]) == [expected]
+
+
+@pytest.mark.model
+def test_proba_rows_are_distributions_in_class_order():
+    texts = ["Отличный банк!", "", "   ", "Это ужасно, верните мои деньги!", "What is my balance?"]
+    model = load_sentiment_model("ru")
+    proba = model.predict_proba(texts)
+    assert proba.shape == (5, 3)
+    assert np.allclose(proba.sum(axis=1), 1.0) and (proba >= 0).all()
+    assert np.array_equal(proba[1], [0.0, 1.0, 0.0]) and np.array_equal(proba[2], [0.0, 1.0, 0.0])
+    assert proba[0, 2] > proba[0, 0] and proba[3, 0] > proba[3, 2]
+    assert model.predict(texts) == [SENTIMENT_CLASSES[i] for i in proba.argmax(axis=1)]
+
+
+@pytest.mark.model
+def test_loading_and_predicting_never_touch_the_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the sentiment model tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    load_sentiment_model.cache_clear()
+    sentiment._encoder.cache_clear()
+    assert load_sentiment_model("ru").predict(["Всё отлично, спасибо"]) == ["positive"]
+
+
+@pytest.mark.model
+@needs_banks
+def test_shipped_model_reproduces_the_cards_heldout_macro_f1():
+    card = sentiment_card()
+    data = sentiment_train.read_sentirueval(SHARED_DATA / card["data"]["path"])
+    _, test_x, _, test_y = sentiment_train.split(data, seed=card["data"]["split"]["seed"])
+    assert len(test_x) == card["data"]["split"]["heldout"]
+    measured = sentiment_train.classification_metrics(test_y, load_sentiment_model("ru").predict(test_x))
+    assert measured["macro_f1"] == pytest.approx(card["metrics"]["heldout"]["macro_f1"], abs=0.01)
+
+
+@pytest.mark.model
+@needs_banks
+@needs_uss
+def test_retrain_on_a_subset_writes_a_model_and_card_that_load(tmp_path, capsys):
+    out = tmp_path / "model"
+    assert sentiment_train.main([str(BANKS_XML), "--out", str(out), "--limit", "300", "--english-sample", "60"]) == 0
+    assert "ru held-out (60 tweets)" in capsys.readouterr().out
+    card = sentiment_card(out)
+    assert card["data"]["limit"] == 300 and card["data"]["split"]["train"] == 240
+    assert card["english"]["natural"]["n"] == 60 and card["english"]["default"] in sentiment.ENGINES
+    model = sentiment.load_model_dir(out, "ru")
+    proba = model.predict_proba(["Спасибо большое!", "Верните деньги, обманщики"])
+    assert proba.shape == (2, 3) and np.allclose(proba.sum(axis=1), 1.0)
+    assert sentiment_train._sha256(out / sentiment.MODEL_FILE) == card["model_file"]["sha256"]
