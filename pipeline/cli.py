@@ -190,6 +190,49 @@ def errors(as_json: bool) -> None:
                        for e in records], ["when", "stage", "problem", "raw bytes kept at"]))
 
 
+@main.group()
+def model() -> None:
+    """Shipped models: their cards (data, metrics) and how to retrain them."""
+
+
+@model.command("card")
+@click.argument("name", type=click.Choice(["sentiment"]))
+@click.option("--json", "as_json", is_flag=True, help="Print the whole card as JSON.")
+def model_card(name: str, as_json: bool) -> None:
+    """Print a model's card: what it was trained on and how well it did on held-out data."""
+    from models.sentiment import sentiment_card
+
+    card = sentiment_card()
+    if as_json:
+        _print_json(card)
+        return
+    heldout = card["metrics"]["heldout"]
+    rows = [["model", f"{card['name']} {card['version']} ({card['created']})"],
+            ["features", card["features"] if isinstance(card["features"], str) else json.dumps(card["features"])[:100]],
+            ["held-out", f"{heldout['n']} texts: macro-F1 {heldout['macro_f1']:.3f}, accuracy {heldout['accuracy']:.3f}"]]
+    rows += [[f"F1 {label}", f"{values['f1']:.3f}"] for label, values in heldout["per_class"].items()]
+    english = card.get("english", {})
+    for sample in ("natural", "balanced"):
+        if sample in english:
+            figures = english[sample]
+            rows.append([f"en {sample}", f"{figures['n']} USS user turns: macro-F1 classifier "
+                         f"{figures['classifier']['macro_f1']:.3f}, VADER {figures['vader']['macro_f1']:.3f}"])
+    if english:
+        rows.append(["en default", english["default"]])
+    rows.append(["retrain", card["retrain"]])
+    click.echo(table(rows, ["", name]))
+
+
+@model.command("train", context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("name", type=click.Choice(["sentiment"]))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def model_train(name: str, args: tuple[str, ...]) -> None:
+    """Retrain a model: `cxmon model train sentiment [DATA.xml] [--out DIR] [--limit N]` (--help for all)."""
+    from models.sentiment.train import main as train_main
+
+    sys.exit(train_main(list(args)))
+
+
 @main.command()
 @click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where to write the demo recordings (default: {home}/demo).")

@@ -91,3 +91,18 @@ def test_config_prints_effective_settings_with_secrets_masked(home, monkeypatch,
 def test_ls_on_an_empty_store_says_how_to_start(home):
     result = CliRunner().invoke(main, ["ls"])
     assert result.exit_code == 0 and "cxmon ingest" in result.stdout
+
+
+def test_model_card_sentiment_shows_the_held_out_figures():
+    from click.testing import CliRunner
+
+    from models.sentiment import sentiment_card
+    from pipeline.cli import main
+
+    result = CliRunner().invoke(main, ["model", "card", "sentiment", "--json"])
+    assert result.exit_code == 0, result.output
+    card = json.loads(result.output)
+    assert card == sentiment_card() and card["metrics"]["heldout"]["macro_f1"] >= 0.60
+    human = CliRunner().invoke(main, ["model", "card", "sentiment"])
+    assert f"macro-F1 {card['metrics']['heldout']['macro_f1']:.3f}" in human.output
+    assert CliRunner().invoke(main, ["model", "card", "csi"]).exit_code == 2

@@ -40,8 +40,10 @@ PHRASES = {
 # Words Whisper base must hear in each phrase of espeak-ng's (robotic) Russian; it got all of
 # these with beam sizes 1 and 5, and mangled most of the rest.
 RU_KEY_WORDS = [{"меня", "зовут", "анна"}, {"хочу"}, {"спасибо"}]
-# Measured 0.59 (beam 5; 0.73 with beam 1); espeak's Russian is hard for Whisper base.
-RU_MAX_WER = 0.75
+# Measured 0.59 (beam 5; 0.73 with beam 1) on one machine and 0.77 on another with the same
+# packages: int8 kernels differ by CPU, and on speech this hard for Whisper base that flips beam
+# choices. The key words above are the firm check; the WER bound only catches a collapse.
+RU_MAX_WER = 0.85
 # Measured 0.00 (beam 5; 0.10 with beam 1).
 EN_MAX_WER = 0.15
 
