@@ -78,12 +78,14 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
     report = ingest_paths(open_store(settings), list(paths), settings=settings,
                           progress=not as_json and sys.stderr.isatty())
     if as_json:
-        _print_json({"new": report.new, "existing": report.existing,
+        _print_json({"new": report.new, "existing": report.existing, "added": report.added,
                      "errors": [{"source": e.source, "message": e.message, "quarantine_key": e.quarantine_key}
                                 for e in report.errors]})
     else:
         click.echo(f"{len(report.new)} new contacts, {len(report.existing)} already in the store, "
                    f"{len(report.errors)} problems")
+        if any(report.added.values()):
+            click.echo("  added: " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.added.items()))
         for error in report.errors:
             click.echo(f"  ! {error.message}")
     if report.errors:
@@ -245,6 +247,65 @@ def demo(demo_dir: Path | None, as_json: bool) -> None:
     settings = _settings()
     run_demo(settings, demo_dir or settings.home / "demo", process=run_process_contacts, as_json=as_json,
              echo=click.echo)
+
+
+@main.group()
+def surveys() -> None:
+    """Who may be surveyed, and the consent registry (survey and consent files go in with `cxmon ingest`)."""
+
+
+@surveys.command("invite")
+@click.option("--since", help="Only contacts started at or after this date or time (ISO 8601; without an offset "
+                              "it is read in the `timezone` setting).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def surveys_invite(since: str | None, as_json: bool) -> None:
+    """List contacts that may get a survey: their customer granted consent and has not withdrawn it, and no
+    invitation names the contact yet."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from pipeline.store import open_store
+    from pipeline.surveys.consent import contacts_to_invite
+
+    settings = _settings()
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since)
+        except ValueError:
+            raise click.UsageError(f"--since {since!r}: expected an ISO 8601 date or time, e.g. 2026-11-20") from None
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=ZoneInfo(settings.timezone))
+    rows = [{"contact_id": c.contact_id, "customer_id": c.customer_id, "channel": c.channel,
+             "started_at": c.started_at.isoformat() if c.started_at else None, "operator_id": c.operator_id,
+             "team": c.team} for c in contacts_to_invite(open_store(settings), since=start)]
+    if as_json:
+        _print_json(rows)
+    elif not rows:
+        click.echo("no contact to invite: a customer is surveyed only after granting consent "
+                   "(ingest a NAME.consents.csv)")
+    else:
+        click.echo(table([list(r.values()) for r in rows], list(rows[0])))
+
+
+@surveys.command("consent")
+@click.argument("customer_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def surveys_consent(customer_id: str, as_json: bool) -> None:
+    """Show a customer's consent history, oldest first; the latest change is in force."""
+    history = _store().catalog.consent_history(customer_id)
+    granted = history[-1].granted if history else None
+    state = {True: "granted", False: "withdrawn", None: "never asked"}[granted]
+    changes = [{"at": c.at.isoformat(), "granted": c.granted, "channel": c.channel, "source": c.source,
+                "contact_id": c.contact_id} for c in history]
+    if as_json:
+        _print_json({"customer_id": customer_id, "granted": granted, "state": state, "history": changes})
+        return
+    may = "may be surveyed" if granted else "may not be surveyed"
+    click.echo(f"{customer_id}: consent {state} ({may})")
+    if changes:
+        click.echo(table([[c["at"], "grant" if c["granted"] else "withdraw", c["channel"], c["source"], c["contact_id"]]
+                          for c in changes], ["at", "change", "channel", "source", "contact"]))
 
 
 if __name__ == "__main__":

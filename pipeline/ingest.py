@@ -1,5 +1,7 @@
 """Ingest files into the store: one contact per distinct recording or chat, an error record per bad input.
 
+Survey and consent files (:mod:`pipeline.surveys.files`) go through the same API into the catalog.
+
 A bad file never stops the batch and never loses bytes: its raw bytes go to the quarantine
 area of the object store and an :class:`ErrorRecord` says which file and what is wrong.
 A malformed sidecar is reported by name; its recording is still ingested without it.
@@ -21,6 +23,8 @@ from pipeline.settings import Settings
 from pipeline.sidecars import EVENTS_SUFFIX, META_SUFFIX, CallMeta, SidecarError, parse_events, parse_meta
 from pipeline.store import QUARANTINE_PREFIX, RAW_PREFIX, Store
 from pipeline.store.objects import content_key, put_file_once, sha256_of_file
+from pipeline.surveys.files import SURVEY_FILE_SUFFIXES, survey_file_kind
+from pipeline.surveys.ingest import ingest_survey_file
 
 CONTENT_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
                  ".opus": "audio/ogg"}
@@ -40,6 +44,7 @@ class InputPlan:
     recordings: tuple[RecordingInput, ...]
     unusable: tuple[tuple[Path, str], ...]  # (file, why it cannot be ingested)
     chats: tuple[ChatInput, ...] = ()
+    surveys: tuple[Path, ...] = ()  # .surveys.csv/.jsonl and .consents.csv/.jsonl files
 
 
 @dataclass(slots=True)
@@ -47,6 +52,7 @@ class IngestReport:
     new: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
+    added: dict[str, int] = field(default_factory=dict)  # new catalog records other than contacts, by table
 
 
 def _files_under(paths: Iterable[Path]) -> list[Path]:
@@ -62,9 +68,11 @@ def _files_under(paths: Iterable[Path]) -> list[Path]:
 
 
 def plan_inputs(paths: Iterable[Path]) -> InputPlan:
-    """Pair each recording or chat export with its sidecars; name every file that is none of these."""
+    """Pair each recording or chat export with its sidecars; pick out survey and consent files; name every
+    file that is none of these."""
     audio: dict[tuple[Path, str], list[Path]] = {}
     chats: dict[tuple[Path, str], list[Path]] = {}
+    surveys: list[Path] = []
     sidecars: dict[tuple[Path, str], dict[str, Path]] = {}
     unusable: list[tuple[Path, str]] = []
     for path in _files_under(paths):
@@ -73,6 +81,8 @@ def plan_inputs(paths: Iterable[Path]) -> InputPlan:
             kind = "events" if name.endswith(EVENTS_SUFFIX) else "meta"
             stem = name.removesuffix(EVENTS_SUFFIX).removesuffix(META_SUFFIX)
             sidecars.setdefault((path.parent, stem), {})[kind] = path
+        elif survey_file_kind(name) is not None:  # before chats: NAME.surveys.csv is not a chat export
+            surveys.append(path)
         elif path.suffix.lower() in AUDIO_SUFFIXES:
             audio.setdefault((path.parent, path.stem), []).append(path)
         elif path.suffix.lower() in CHAT_SUFFIXES:
@@ -81,7 +91,8 @@ def plan_inputs(paths: Iterable[Path]) -> InputPlan:
             unusable.append(
                 (path, f"{name}: unsupported file type; expected a recording ({', '.join(sorted(AUDIO_SUFFIXES))}) "
                        f"with optional {EVENTS_SUFFIX} / {META_SUFFIX} sidecars, or a chat export "
-                       f"({', '.join(sorted(CHAT_SUFFIXES))})")
+                       f"({', '.join(sorted(CHAT_SUFFIXES))}), or a survey or consent file "
+                       f"({', '.join(SURVEY_FILE_SUFFIXES)})")
             )
     recordings = []
     for key, files in audio.items():
@@ -97,7 +108,7 @@ def plan_inputs(paths: Iterable[Path]) -> InputPlan:
         if key not in audio and key not in chats:
             for sidecar in found.values():
                 unusable.append((sidecar, f"{sidecar.name}: no recording or chat named {key[1]}.* beside it"))
-    return InputPlan(tuple(recordings), tuple(unusable), tuple(chat_inputs))
+    return InputPlan(tuple(recordings), tuple(unusable), tuple(chat_inputs), tuple(surveys))
 
 
 def quarantine(store: Store, path: Path, *, stage: str, message: str, contact_id: str | None = None) -> ErrorRecord:
@@ -186,10 +197,13 @@ def ingest_paths(
     report = IngestReport()
     for path, message in plan.unusable:
         report.errors.append(quarantine(store, path, stage="ingest", message=message))
-    items = [*plan.recordings, *plan.chats]
+    # Surveys last, so that a survey row can be linked to a contact ingested in the same batch.
+    items = [*plan.recordings, *plan.chats, *plan.surveys]
     for item in tqdm(items, desc="ingest", unit="file", disable=not progress, leave=False):
         if isinstance(item, ChatInput):
             ingest_chat(store, item, report, settings)
+        elif isinstance(item, Path):
+            ingest_survey_file(store, item, report)
         else:
             ingest_recording(store, item, report)
     return report

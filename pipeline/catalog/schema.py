@@ -79,3 +79,49 @@ transcripts = sa.Table(
     sa.Column("turns", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Surveys reach few customers: what was sent, what came back, and who may be asked at all.
+# No foreign keys to contacts: a survey export may arrive before the calls and chats it is about.
+survey_invitations = sa.Table(
+    "survey_invitations",
+    metadata,
+    sa.Column("invitation_id", sa.String(128), primary_key=True),
+    sa.Column("customer_id", sa.String(128), nullable=False, index=True),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("contact_id", sa.String(64), index=True),
+    sa.Column("operator_id", sa.String(128)),
+    sa.Column("team", sa.String(128)),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+survey_answers = sa.Table(
+    "survey_answers",
+    metadata,
+    sa.Column("answer_id", sa.String(64), primary_key=True),
+    sa.Column("invitation_id", sa.String(128), index=True),
+    sa.Column("customer_id", sa.String(128), nullable=False, index=True),
+    sa.Column("contact_id", sa.String(64), index=True),
+    sa.Column("operator_id", sa.String(128), index=True),
+    sa.Column("team", sa.String(128)),
+    sa.Column("channel", sa.String(64)),
+    sa.Column("kind", sa.String(8), nullable=False),  # csat | nps | ces
+    sa.Column("value", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("reason", sa.String(128)),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+consent_changes = sa.Table(  # append-only: the latest change of a customer is their consent
+    "consent_changes",
+    metadata,
+    sa.Column("change_id", sa.String(64), primary_key=True),
+    sa.Column("customer_id", sa.String(128), nullable=False, index=True),
+    sa.Column("granted", sa.Boolean, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("channel", sa.String(64), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("contact_id", sa.String(64)),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -8,6 +8,7 @@ from features.chat import ChatLine, chat_features
 from pipeline.chats.formats import parse_chat
 from pipeline.records import ChatMessage, Contact, FeatureSet, Transcript, Turn
 from pipeline.settings import Settings
+from pipeline.surveys.consent import record_stop_messages
 from pipeline.text.annotate import annotate_turns
 
 if TYPE_CHECKING:
@@ -36,7 +37,9 @@ def message_turns(messages: tuple[ChatMessage, ...]) -> tuple[Turn, ...]:
 
 def chat_stage(store: Store, contact: Contact, settings: Settings) -> FeatureSet:
     language = contact.language or settings.language
-    turns, text_values = annotate_turns(message_turns(stored_messages(store, contact)), language, unit="messages",
+    messages = stored_messages(store, contact)
+    record_stop_messages(store, contact, messages)  # "STOP" withdraws survey consent at once
+    turns, text_values = annotate_turns(message_turns(messages), language, unit="messages",
                                         phrases_path=settings.phrase_dictionaries.get(language))
     lines = [ChatLine(t.start_s, t.speaker, t.text, negative=t.sentiment == "negative") for t in turns]
     values = {**text_values, **chat_features(lines)}

@@ -1,0 +1,6 @@
+"""Surveys: answers, invitations, consent, metrics.
+
+:mod:`~pipeline.surveys.files` reads ``.surveys.*`` and ``.consents.*`` files, :mod:`~pipeline.surveys.ingest`
+puts them into the catalog, :mod:`~pipeline.surveys.consent` says who may be surveyed ("STOP" withdraws
+consent at once), and :mod:`~pipeline.surveys.report` turns answers into metrics.
+"""

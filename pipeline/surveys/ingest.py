@@ -1,0 +1,71 @@
+"""Ingest survey and consent files: invitations, answers and consent changes into the catalog.
+
+Everything is idempotent: an invitation is keyed by its id, an answer by invitation, customer,
+kind and time, a consent change by all its fields, so ingesting a file again adds nothing. Bad
+rows become error records naming the file and the line (the file's bytes go to quarantine); the
+good rows of the same file are kept.
+
+A survey row that names no contact is linked to its customer's latest contact that started
+within :data:`LINK_WINDOW` before the survey was sent, if the store holds one at ingest time
+(ingest calls and chats before the surveys about them). A row's operator and team default to
+those of its contact, named or linked.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.surveys.files import SurveyFileError, SurveyRow, parse_survey_file
+
+if TYPE_CHECKING:
+    from pipeline.ingest import IngestReport
+    from pipeline.store import Store
+
+LINK_WINDOW = timedelta(hours=24)
+
+
+def linked_rows(store: Store, rows: tuple[SurveyRow, ...]) -> list[SurveyRow]:
+    """The rows linked to their contacts: the one a row names (for its operator and team, when the row
+    has none), else the customer's latest contact that started within LINK_WINDOW before the survey."""
+    named = {r.invitation.contact_id for r in rows if r.invitation.contact_id is not None}
+    known = {contact_id: contact for contact_id in sorted(named) if (contact := store.catalog.get_contact(contact_id))}
+    unlinked = {r.invitation.customer_id for r in rows if r.invitation.contact_id is None}
+    by_customer = store.catalog.contacts_of(unlinked) if unlinked else {}
+    linked = []
+    for row in rows:
+        invitation = row.invitation
+        if invitation.contact_id is not None:
+            contact = known.get(invitation.contact_id)
+        else:
+            earlier = [c for c in by_customer.get(invitation.customer_id, ()) if c.started_at is not None
+                       and invitation.sent_at - LINK_WINDOW <= c.started_at <= invitation.sent_at]
+            contact = max(earlier, key=lambda c: c.started_at) if earlier else None
+        linked.append(row.linked(contact) if contact is not None else row)
+    return linked
+
+
+def ingest_survey_file(store: Store, path: Path, report: IngestReport) -> None:
+    """Ingest one ``.surveys.*`` or ``.consents.*`` file, adding what happened to ``report``."""
+    from pipeline.ingest import quarantine
+
+    name = path.name
+    try:
+        parsed = parse_survey_file(name, path.read_bytes())
+    except SurveyFileError as error:
+        report.errors.append(quarantine(store, path, stage="ingest", message=str(error)))
+        return
+    for problem in parsed.problems:
+        where = f"line {problem.line}: " if problem.line else ""
+        report.errors.append(quarantine(store, path, stage="ingest", message=f"{name}: {where}{problem.message}"))
+    rows = linked_rows(store, parsed.rows)
+    catalog = store.catalog
+    added = {
+        "survey_invitations": catalog.add_survey_invitations(r.invitation for r in rows),
+        "survey_answers": catalog.add_survey_answers(a for r in rows for a in r.answers),
+        "consent_changes": catalog.add_consent_changes(
+            [*parsed.consents, *(r.withdrawal for r in rows if r.withdrawal is not None)]),
+    }
+    for kind, count in added.items():
+        report.added[kind] = report.added.get(kind, 0) + count

@@ -1,0 +1,62 @@
+"""`cxmon surveys invite` and `cxmon surveys consent` as a user runs them, and survey files through `cxmon ingest`."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from tests.pipeline.surveys.samples import CONSENTS_CSV, SURVEYS_CSV
+from tests.pipeline.surveys.test_survey_ingest import CHAT_1042
+
+
+def _inbox(tmp_path):
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "registry.consents.csv").write_text(CONSENTS_CSV)
+    (inbox / "crm.surveys.csv").write_bytes(SURVEYS_CSV.encode("cp1251"))
+    for name, customer, started in [("chat-1042", "cust-1042", "10:15"), ("chat-3003", "cust-3003", "12:00"),
+                                    ("chat-4004", "cust-4004", "13:00"), ("chat-2001", "cust-2001", "11:00")]:
+        lines = [{**m, "chat_id": name, "ts": m["ts"].replace("10:15", started)} for m in CHAT_1042]
+        (inbox / f"{name}.jsonl").write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in lines))
+        (inbox / f"{name}.meta.json").write_text(json.dumps({"customer_id": customer}))
+    return inbox
+
+
+def test_ingest_then_invite_lists_only_consenting_uninvited_contacts(home, tmp_path):
+    runner = CliRunner()
+    ingest = runner.invoke(main, ["ingest", str(_inbox(tmp_path)), "--json"])
+    assert ingest.exit_code == 1  # the bad rows
+    document = json.loads(ingest.stdout)
+    assert len(document["new"]) == 4
+    assert document["added"] == {"survey_invitations": 4, "survey_answers": 5, "consent_changes": 6}
+
+    invite = runner.invoke(main, ["surveys", "invite", "--json"])
+    assert invite.exit_code == 0, invite.output
+    # 1042: invited about its chat already (the survey was linked to it); 2001: never asked;
+    # 4004: replied STOP; 3003: granted, and its survey was about another contact (CALL3003)
+    assert [row["customer_id"] for row in json.loads(invite.stdout)] == ["cust-3003"]
+    assert json.loads(runner.invoke(main, ["surveys", "invite", "--since", "2026-11-20T13:00", "--json"]).stdout) == []
+    text = runner.invoke(main, ["surveys", "invite"]).stdout
+    assert "cust-3003" in text and "contact_id" in text
+
+
+def test_consent_shows_the_history_and_the_state(home, tmp_path):
+    runner = CliRunner()
+    runner.invoke(main, ["ingest", str(_inbox(tmp_path))])
+    result = runner.invoke(main, ["surveys", "consent", "cust-4004", "--json"])
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert (document["granted"], document["state"]) == (False, "withdrawn")
+    assert [(c["granted"], c["source"]) for c in document["history"]] == [(True, "consent registry"),
+                                                                            (False, "survey reply")]
+    text = runner.invoke(main, ["surveys", "consent", "cust-4004"]).stdout
+    assert text.startswith("cust-4004: consent withdrawn (may not be surveyed)") and "survey reply" in text
+    never = json.loads(runner.invoke(main, ["surveys", "consent", "nobody", "--json"]).stdout)
+    assert (never["granted"], never["state"], never["history"]) == (None, "never asked", [])
+
+
+def test_a_bad_since_is_bad_input(home):
+    result = CliRunner().invoke(main, ["surveys", "invite", "--since", "last tuesday"])
+    assert result.exit_code == 2 and "--since 'last tuesday'" in result.output
