@@ -254,6 +254,53 @@ def surveys() -> None:
     """Who may be surveyed, and the consent registry (survey and consent files go in with `cxmon ingest`)."""
 
 
+def _when(value: str | None, option: str, settings: Settings):
+    """An ISO 8601 date or time from the command line; without an offset it is in the `timezone` setting."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.UsageError(f"{option} {value!r}: expected an ISO 8601 date or time, e.g. 2026-11-20") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(settings.timezone))
+
+
+@main.command()
+@click.option("--by", "by", multiple=True, type=click.Choice(["operator", "team", "channel"]),
+              help="Group by this (repeat for several); default: operator.")
+@click.option("--total", is_flag=True, help="One row for everything (no grouping).")
+@click.option("--period", type=click.Choice(["day", "week", "month"]), help="Also split by period.")
+@click.option("--since", help="Surveys sent or answered at or after this date (ISO 8601).")
+@click.option("--until", help="... and before this date; also the moment the report describes (default: now).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write CSV, Parquet and PNG plots here (default: {home}/reports).")
+@click.option("--no-files", is_flag=True, help="Only print the table.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def report(by: tuple[str, ...], total: bool, period: str | None, since: str | None, until: str | None,
+           out_dir: Path | None, no_files: bool, as_json: bool) -> None:
+    """Survey metrics: NPS, CSAT, CES, CSI, dissatisfied share, response, ignore and STOP rates, money at risk."""
+    from datetime import UTC, datetime
+
+    from pipeline.surveys.report import format_report
+    from pipeline.surveys.run_report import survey_report
+
+    settings = _settings()
+    end = _when(until, "--until", settings)
+    rows, paths = survey_report(
+        settings, by=() if total else (by or ("operator",)), period=period, since=_when(since, "--since", settings),
+        until=end, as_of=end or datetime.now(UTC), out_dir=None if no_files else out_dir or settings.home / "reports",
+    )
+    if as_json:
+        _print_json({"rows": rows, "files": [str(p) for p in paths]})
+        return
+    click.echo(format_report(rows))
+    for path in paths:
+        click.echo(f"wrote {path}")
+
+
 @surveys.command("invite")
 @click.option("--since", help="Only contacts started at or after this date or time (ISO 8601; without an offset "
                               "it is read in the `timezone` setting).")
@@ -261,21 +308,11 @@ def surveys() -> None:
 def surveys_invite(since: str | None, as_json: bool) -> None:
     """List contacts that may get a survey: their customer granted consent and has not withdrawn it, and no
     invitation names the contact yet."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     from pipeline.store import open_store
     from pipeline.surveys.consent import contacts_to_invite
 
     settings = _settings()
-    start = None
-    if since:
-        try:
-            start = datetime.fromisoformat(since)
-        except ValueError:
-            raise click.UsageError(f"--since {since!r}: expected an ISO 8601 date or time, e.g. 2026-11-20") from None
-        if start.tzinfo is None:
-            start = start.replace(tzinfo=ZoneInfo(settings.timezone))
+    start = _when(since, "--since", settings)
     rows = [{"contact_id": c.contact_id, "customer_id": c.customer_id, "channel": c.channel,
              "started_at": c.started_at.isoformat() if c.started_at else None, "operator_id": c.operator_id,
              "team": c.team} for c in contacts_to_invite(open_store(settings), since=start)]

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     """Your own phrase-tag dictionaries (TOML, as ``pipeline/text/phrases_ru.toml``) by language,
     used instead of the shipped ones, e.g. ``{ru = "/etc/cxmon/phrases_ru.toml"}``."""
 
+    average_check: float | None = None
+    """Money one customer brings on average; the survey report's ``money_at_risk`` = detractors x this."""
+
+    survey_answer_window_days: float = 7
+    """Days a customer has to answer a survey before the invitation counts as ignored."""
+
     timezone: str = "UTC"
     """IANA time zone of times written without an offset (WhatsApp exports), e.g. ``Europe/Moscow``."""
 

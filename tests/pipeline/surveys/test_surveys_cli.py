@@ -60,3 +60,36 @@ def test_consent_shows_the_history_and_the_state(home, tmp_path):
 def test_a_bad_since_is_bad_input(home):
     result = CliRunner().invoke(main, ["surveys", "invite", "--since", "last tuesday"])
     assert result.exit_code == 2 and "--since 'last tuesday'" in result.output
+
+
+def test_report_prints_metrics_per_operator_and_writes_the_files(home, tmp_path):
+    from PIL import Image  # matplotlib's own dependency
+
+    runner = CliRunner()
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "crm.surveys.csv").write_bytes(SURVEYS_CSV.encode("cp1251"))
+    (inbox / "registry.consents.csv").write_text(CONSENTS_CSV)
+    runner.invoke(main, ["ingest", str(inbox)])
+
+    result = runner.invoke(main, ["report", "--until", "2026-11-30", "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    rows = {row["operator"]: row for row in document["rows"]}
+    # op-17: cust-1042 answered CSAT 2 and NPS 3; cust-2001 never answered and its 7 days are over
+    # (lines 7 and 8 of the file were bad and are not counted)
+    op17 = rows["op-17"]
+    assert (op17["invited"], op17["answered"], op17["ignored"]) == (2, 1, 1)
+    assert op17["nps"] == -100.0 and op17["csat"] == 0.0 and op17["detractors"] == 1
+    assert op17["response_rate"] == 0.5 and op17["ignore_rate"] == 0.5
+    # op-21: cust-4004 replied STOP
+    assert rows["op-21"]["stopped"] == 1
+    names = sorted(p.rsplit("/", 1)[1] for p in document["files"])
+    assert names == ["surveys.csv", "surveys.parquet", "surveys_distribution.png", "surveys_operators.png",
+                     "surveys_trend.png"]
+    width, height = Image.open(tmp_path / "out" / "surveys_operators.png").size
+    assert width >= 400 and height >= 200
+
+    human = runner.invoke(main, ["report", "--until", "2026-11-30", "--no-files", "--by", "channel"])
+    assert human.exit_code == 0 and "sms" in human.output and "wrote" not in human.output
+    assert runner.invoke(main, ["report", "--since", "yesterday"]).exit_code == 2
