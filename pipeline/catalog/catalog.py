@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from pipeline.catalog import migrate
-from pipeline.catalog.schema import (consent_changes, contacts, errors, feature_sets, stage_runs, survey_answers,
-                                    survey_invitations, telephony_events, transcripts)
-from pipeline.records import (ConsentChange, Contact, ErrorRecord, FeatureSet, SurveyAnswer, SurveyInvitation,
+from pipeline.catalog.schema import (consent_changes, contacts, errors, feature_sets, scores, stage_runs,
+                                    survey_answers, survey_invitations, telephony_events, transcripts)
+from pipeline.records import (ConsentChange, Contact, ErrorRecord, FeatureSet, Score, SurveyAnswer, SurveyInvitation,
                               TelephonyEvent, Transcript, Turn, Word)
 
 
@@ -210,6 +210,29 @@ class Catalog:
                     values=dict(features.values), computed_at=datetime.now(UTC),
                 )
             )
+
+    def put_score(self, score: Score) -> None:
+        """Insert or replace the contact's score ``score.name`` from ``score.source``."""
+        key = ((scores.c.contact_id == score.contact_id) & (scores.c.name == score.name)
+               & (scores.c.source == score.source))
+        with self.engine.begin() as conn:
+            conn.execute(scores.delete().where(key))
+            conn.execute(scores.insert().values(
+                contact_id=score.contact_id, name=score.name, source=score.source, value=score.value,
+                reasons=dict(score.reasons), computed_at=datetime.now(UTC),
+            ))
+
+    def scores(self, contact_id: str | None = None, *, name: str | None = None) -> list[Score]:
+        """Scores of one contact (or of all), optionally only those called ``name``."""
+        query = scores.select().order_by(scores.c.contact_id, scores.c.name, scores.c.source)
+        if contact_id is not None:
+            query = query.where(scores.c.contact_id == contact_id)
+        if name is not None:
+            query = query.where(scores.c.name == name)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [Score(contact_id=r.contact_id, name=r.name, value=r.value, source=r.source, reasons=r.reasons)
+                for r in rows]
 
     def feature_sets(self, contact_id: str) -> list[FeatureSet]:
         with self.engine.connect() as conn:

@@ -125,3 +125,14 @@ consent_changes = sa.Table(  # append-only: the latest change of a customer is t
     sa.Column("contact_id", sa.String(64)),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+scores = sa.Table(  # one value per contact, score name and source (model, survey, reviewer, rule)
+    "scores",
+    metadata,
+    sa.Column("contact_id", sa.String(64), sa.ForeignKey("contacts.contact_id"), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(16), primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+)

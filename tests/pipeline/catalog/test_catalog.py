@@ -99,3 +99,19 @@ def test_contacts_needing_stages_and_stage_statuses(catalog):
     assert catalog.stage_statuses() == {"c1": {"probe": "ok"}, "c2": {"probe": "failed"}}
     catalog.record_stage_run("c2", "probe", ok=True, seconds=0.2)
     assert catalog.stage_statuses("c2") == {"c2": {"probe": "ok"}}
+
+
+def test_scores_are_replaced_per_name_and_source_and_keep_their_reasons(catalog):
+    from pipeline.records import Score
+
+    catalog.add_contact(_contact("s1"))
+    catalog.add_contact(_contact("s2"))
+    catalog.put_score(Score("s1", "csi", 61.5, "model", reasons={"customer_sentiment": -12.25}))
+    catalog.put_score(Score("s1", "csi", 58.0, "model", reasons={"customer_sentiment": -15.0, "agent_words": 2.5}))
+    catalog.put_score(Score("s1", "csi", 40.0, "survey"))
+    catalog.put_score(Score("s2", "csi", 90.0, "model"))
+    mine = catalog.scores("s1")
+    assert [(s.source, s.value) for s in mine] == [("model", 58.0), ("survey", 40.0)]
+    assert mine[0].reasons == {"customer_sentiment": -15.0, "agent_words": 2.5}
+    assert [s.contact_id for s in catalog.scores(name="csi") if s.source == "model"] == ["s1", "s2"]
+    assert catalog.scores(name="checklist") == []
