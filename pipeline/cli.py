@@ -14,7 +14,8 @@ from typing import Any
 
 import click
 
-from pipeline.report import contact_document, contact_rows, format_contact, format_contact_table, table
+from pipeline.report import (contact_document, contact_rows, format_contact, format_contact_table, sort_contact_rows,
+                             table)
 from pipeline.settings import Settings
 
 EXIT_FAILED = 1
@@ -112,10 +113,12 @@ def process(limit: int | None, as_json: bool) -> None:
 
 
 @main.command(name="ls")
+@click.option("--sort", "sort_by", type=click.Choice(["ingested", "started", "csi"]), default="ingested",
+              show_default=True, help="Order: as ingested, by start time, or by predicted CSI (lowest first).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_contacts(as_json: bool) -> None:
+def list_contacts(sort_by: str, as_json: bool) -> None:
     """List the contacts in the catalog."""
-    rows = contact_rows(_store())
+    rows = sort_contact_rows(contact_rows(_store()), sort_by)
     if as_json:
         _print_json(rows)
     else:

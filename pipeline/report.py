@@ -29,6 +29,7 @@ def contact_document(store: Store, contact: Contact) -> dict[str, Any]:
         "features": {fs.name: dict(fs.values) for fs in store.catalog.feature_sets(contact.contact_id)},
         "errors": [asdict(e) for e in store.catalog.errors(contact.contact_id)],
         "turns": [asdict(t) for t in transcript.turns] if (transcript := store.catalog.transcript(contact.contact_id)) else [],
+        "scores": [asdict(s) for s in store.catalog.scores(contact.contact_id)],
     }
 
 
@@ -69,6 +70,11 @@ def format_contact(document: dict[str, Any]) -> str:
         for key, value in values.items():
             shown = f"{value:.2f}" if isinstance(value, float) else value
             lines.append(f"  {key:<28} {shown}")
+    for score in document.get("scores", ()):
+        lines.append(f"{score['name']} {score['value']:.1f} ({score['source']})")
+        if score["reasons"]:
+            lines.append("  what moved it most (points): " + ", ".join(
+                f"{name} {points:+.1f}" for name, points in score["reasons"].items()))
     if document.get("turns"):
         lines.append("transcript")
         lines += format_turns(document["turns"])
@@ -89,6 +95,7 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
 def contact_rows(store: Store) -> list[dict[str, Any]]:
     """One summary row per contact, oldest first: what `cxmon ls` shows."""
     statuses = store.catalog.stage_statuses()
+    csi = {s.contact_id: s.value for s in store.catalog.scores(name="csi") if s.source == "model"}
     rows = []
     for contact in store.catalog.contacts():
         features = {fs.name: fs.values for fs in store.catalog.feature_sets(contact.contact_id)}
@@ -99,9 +106,19 @@ def contact_rows(store: Store) -> list[dict[str, Any]]:
             "started_at": contact.started_at.isoformat() if contact.started_at else None,
             "operator_id": contact.operator_id,
             "duration_s": features.get("probe", {}).get("duration_s", features.get("chat", {}).get("session_s")),
+            "csi": csi.get(contact.contact_id),
             "status": contact_status(statuses.get(contact.contact_id, {}), contact.channel),
         })
     return rows
+
+
+def sort_contact_rows(rows: Sequence[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Rows as ingested (``ingested``), by start time (``started``) or by predicted CSI, lowest first
+    (``csi``); rows without the value go last."""
+    if key == "ingested":
+        return list(rows)
+    field = {"started": "started_at", "csi": "csi"}[key]
+    return sorted(rows, key=lambda row: (row[field] is None, row[field] or 0))
 
 
 def format_contact_table(rows: Sequence[dict[str, Any]]) -> str:
@@ -109,6 +126,7 @@ def format_contact_table(rows: Sequence[dict[str, Any]]) -> str:
         return "no contacts yet: `cxmon ingest PATH...` adds some"
     return table(
         [[r["contact_id"][:12], r["channel"], r["source"], (r["started_at"] or "")[:16], r["operator_id"],
-          "" if r["duration_s"] is None else f"{r['duration_s']:.1f}", r["status"]] for r in rows],
-        ["id", "channel", "source", "started_at", "operator", "duration_s", "status"],
+          "" if r["duration_s"] is None else f"{r['duration_s']:.1f}", "" if r["csi"] is None else f"{r['csi']:.0f}",
+          r["status"]] for r in rows],
+        ["id", "channel", "source", "started_at", "operator", "duration_s", "csi", "status"],
     )

@@ -20,6 +20,7 @@ from features.loudness import peak_dbfs, rms_dbfs
 from pipeline.audio import decode_audio, probe_audio
 from pipeline.calls.stage import analyze_stage
 from pipeline.chats.stage import chat_stage
+from pipeline.csi import csi_stage
 from pipeline.records import Contact, ErrorRecord, FeatureSet
 from pipeline.settings import Settings
 
@@ -63,6 +64,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("probe", probe),
     Stage("call", analyze_stage),
     Stage("chat", chat_stage, channels=frozenset({"chat"})),
+    Stage("csi", csi_stage, channels=frozenset({"call", "chat"})),
 )
 
 

@@ -4,7 +4,7 @@
     >>> model = load_csi_model()
     >>> row = contact_csi_row(["agent", "customer"], [0.0, 2.0], [2.0, 5.0],
     ...                       ["How can I help?", "Thanks, all sorted!"], None)
-    >>> 0 <= model.predict_contacts([row])[0] <= 100
+    >>> bool(0 <= model.predict_contacts([row])[0] <= 100)
     True
 """
 
@@ -12,7 +12,7 @@ from models.csi.estimator import CsiLinear, CsiRegressor
 from models.csi.model import (
     CSI_FEATURES, CsiModel, TurnModel, contact_csi_row, csi_card, load_csi_model,
 )
-from models.csi.train import fit_csi
+from models.csi.fit import fit_csi
 
 __all__ = ["CSI_FEATURES", "CsiLinear", "CsiModel", "CsiRegressor", "TurnModel", "contact_csi_row", "csi_card",
            "fit_csi", "load_csi_model"]

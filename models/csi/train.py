@@ -19,8 +19,8 @@ score the held-out part (``metrics.heldout``: the shipped arrays themselves); (2
 procedure, nested, in GroupKFold(5) by dialogue over all 3,500 and leaving one source out
 (``metrics.grouped_5fold``, ``metrics.leave_one_source_out``: how well the method does).
 
-``fit_csi(rows, ratings, groups)`` retrains only the contact model on a site's own surveyed
-contacts (rows from ``contact_csi_row``), keeping the shipped turn model.
+``fit_csi(rows, ratings, groups)`` (models/csi/fit.py) retrains only the contact model on a
+site's own surveyed contacts (rows from ``contact_csi_row``), keeping the shipped turn model.
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ import numpy as np
 
 from features.csi import MergedTurns, contact_features
 from models.csi.estimator import CsiRegressor
+from models.csi.fit import (  # fit_csi is re-exported: retraining on a site's surveys starts here too
+    ALPHA, BELOW_MID_CSI, DISSATISFIED_CSI, FOLDS, SEED, auc_or_none, fit_csi, regression_metrics, to_csi,
+)
+
+__all__ = ["fit_csi", "main", "uss_contacts", "evaluate", "heldout_mask", "heldout_metrics", "train_shipped"]
 from models.csi.model import (
     CARD_FILE, CSI_FEATURES, MODEL_DIR, MODEL_FILE, CsiModel, TurnModel, clean_turn_text, contact_turns,
     turn_inputs,
@@ -48,16 +53,10 @@ VERSION = "1.0.0"
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 DEFAULT_USS = SHARED_DATA / "text" / "uss_satisfaction"
 USS_SOURCES = ("MWOZ", "SGD", "ReDial", "CCPE")
-USS_SCALE = (1.0, 5.0)
 CACHE_DIR = Path("/tmp/cxmon_csi_cache")
-SEED = 0
-FOLDS = 5
 HELDOUT_FRACTION = 0.2
-ALPHA = 10.0
 TURN_C = 1.0
 TURN_DISSATISFIED_BELOW = 3.0
-DISSATISFIED_CSI = 25.0   # rating <= 2 on 1-5
-BELOW_MID_CSI = 50.0      # rating < 3 on 1-5
 
 
 # ---------- data ----------
@@ -76,18 +75,6 @@ class UssContact:
     @property
     def group(self) -> str:
         return f"{self.source}:{self.index}"
-
-
-def to_csi(ratings, scale: tuple[float, float] = USS_SCALE) -> np.ndarray:
-    """Ratings on ``scale`` (low, high) mapped linearly to 0-100.
-
-    >>> to_csi([1, 3, 5]).tolist()
-    [0.0, 50.0, 100.0]
-    """
-    low, high = scale
-    if not high > low:
-        raise ValueError(f"scale={scale}; expected (low, high) with high > low")
-    return (np.asarray(ratings, dtype=float) - low) / (high - low) * 100.0
 
 
 def cached_embedder(texts: Sequence[str], cache_dir: Path | None = CACHE_DIR,
@@ -189,12 +176,12 @@ def uss_contacts(dialogues, *, cache_dir: Path | None = CACHE_DIR, progress: boo
     return contacts
 
 
-def heldout_mask(contacts: Sequence[UssContact], *, fraction: float = HELDOUT_FRACTION, seed: int = SEED
-                 ) -> np.ndarray:
-    """True for the held-out dialogues: a fixed ``fraction`` of each source, drawn with ``seed``."""
+def heldout_mask(dialogues: Sequence, *, fraction: float = HELDOUT_FRACTION, seed: int = SEED) -> np.ndarray:
+    """True for the held-out dialogues (anything with a ``source``: UssDialogue, UssContact), a fixed
+    ``fraction`` of each source drawn with ``seed``; depends only on the sources, in order."""
     rng = np.random.default_rng(seed)
-    mask = np.zeros(len(contacts), dtype=bool)
-    sources = np.array([c.source for c in contacts])
+    mask = np.zeros(len(dialogues), dtype=bool)
+    sources = np.array([d.source for d in dialogues])
     for source in dict.fromkeys(sources):
         where = np.flatnonzero(sources == source)
         mask[rng.permutation(where)[: int(round(fraction * len(where)))]] = True
@@ -241,37 +228,7 @@ def fit_stacked(contacts: Sequence[UssContact], feature_sets: Mapping[str, Seque
     return fit_turn_model(contacts), models
 
 
-# ---------- metrics ----------
-
-def _auc(bad: np.ndarray, risk: np.ndarray) -> float | None:
-    from sklearn.metrics import roc_auc_score
-
-    return round(float(roc_auc_score(bad, risk)), 4) if 0 < bad.sum() < len(bad) else None
-
-
-def regression_metrics(pred: np.ndarray, csi: np.ndarray, constant: np.ndarray | None = None,
-                       scale: tuple[float, float] = USS_SCALE) -> dict:
-    """Spearman, Pearson, MAE (CSI points and rating points), AUC of -CSI for the two "dissatisfied" cuts."""
-    from scipy.stats import pearsonr, spearmanr
-
-    pred, csi = np.asarray(pred, dtype=float), np.asarray(csi, dtype=float)
-    points_per_rating = 100.0 / (scale[1] - scale[0])
-    varied = np.ptp(pred) > 0 and np.ptp(csi) > 0
-    out = {
-        "n": int(len(csi)),
-        "spearman": round(float(spearmanr(pred, csi).statistic), 4) if varied else None,
-        "pearson": round(float(pearsonr(pred, csi).statistic), 4) if varied else None,
-        "mae_csi": round(float(np.abs(pred - csi).mean()), 3),
-        "mae_rating": round(float(np.abs(pred - csi).mean()) / points_per_rating, 4),
-        "dissatisfied": int((csi <= DISSATISFIED_CSI + 1e-9).sum()),
-        "auc_dissatisfied": _auc(csi <= DISSATISFIED_CSI + 1e-9, -pred),
-        "below_mid": int((csi < BELOW_MID_CSI - 1e-9).sum()),
-        "auc_below_mid": _auc(csi < BELOW_MID_CSI - 1e-9, -pred),
-    }
-    if constant is not None:
-        out["mae_constant_csi"] = round(float(np.abs(np.asarray(constant) - csi).mean()), 3)
-    return out
-
+# ---------- evaluation ----------
 
 def by_source(pred: np.ndarray, csi: np.ndarray, constant: np.ndarray, sources: np.ndarray,
               *, pooled: bool = True) -> dict:
@@ -321,58 +278,9 @@ def evaluate(contacts: Sequence[UssContact], scheme: str, feature_sets: Mapping[
     result = {name: by_source(p, csi, constant, sources, pooled=pooled) for name, p in pred.items()}
     ratings = np.concatenate([c.turn_ratings for c in contacts])
     score = np.concatenate(turn_scores)
-    result["turn_model"] = {"turns": int(len(ratings)), "auc_below_3": _auc(ratings < 3, score),
-                            "auc_at_most_2": _auc(ratings <= 2, score)}
+    result["turn_model"] = {"turns": int(len(ratings)), "auc_below_3": auc_or_none(ratings < 3, score),
+                            "auc_at_most_2": auc_or_none(ratings <= 2, score)}
     return result
-
-
-def fit_csi(rows: Sequence[Mapping[str, float | None]], ratings: Sequence[float], groups: Sequence, *,
-            scale: tuple[float, float] = USS_SCALE, features: Sequence[str] = CSI_FEATURES, alpha: float = ALPHA,
-            folds: int = FOLDS, seed: int = SEED, turn: TurnModel | None | str = "shipped"
-            ) -> tuple[CsiModel, dict]:
-    """Fit the contact model on a site's own surveyed contacts; grouped CV metrics first.
-
-    Parameters
-    ----------
-    rows : one feature row per contact (``contact_csi_row``), keys as in features.csi.
-    ratings : each contact's survey rating on ``scale`` (low, high), e.g. (1, 5) or (0, 10);
-        mapped to CSI = (r - low) / (high - low) * 100.
-    groups : per contact, the customer (or contact) id: GroupKFold keeps a group in one fold.
-    features : the names the model reads; a name no row has is imputed and contributes 0.
-    turn : the turn model kept in the returned model (default the shipped one; None for none).
-
-    Returns
-    -------
-    (CsiModel fitted on all rows, metrics) where metrics holds ``cv`` (out-of-fold Spearman,
-    Pearson, MAE in CSI and rating points, AUC of "dissatisfied" = rating in the lowest quarter
-    of the scale (<= 2 of 1-5) and "below mid" = rating below the middle (< 3 of 1-5)), ``folds``,
-    ``n``, ``groups`` and the scale.
-    """
-    from sklearn.model_selection import GroupKFold
-
-    if isinstance(rows, Mapping) or len(rows) != len(ratings) or len(rows) != len(groups):
-        raise ValueError(f"{len(rows)} rows, {len(ratings)} ratings, {len(groups)} groups; expected equal lengths")
-    ratings = np.asarray(ratings, dtype=float)
-    if not np.isfinite(ratings).all() or ratings.min() < scale[0] or ratings.max() > scale[1]:
-        raise ValueError(f"ratings span {ratings.min()}..{ratings.max()}; expected finite values within {scale}")
-    csi = to_csi(ratings, scale)
-    groups = np.asarray(groups)
-    n_groups = len(set(groups.tolist()))
-    if n_groups < folds:
-        raise ValueError(f"{n_groups} groups; expected at least folds={folds}")
-    pred, constant = np.empty(len(csi)), np.empty(len(csi))
-    for train, test in GroupKFold(folds, shuffle=True, random_state=seed).split(csi, groups=groups):
-        model = CsiRegressor(features=tuple(features), alpha=alpha).fit([rows[i] for i in train], csi[train])
-        pred[test] = model.predict([rows[i] for i in test])
-        constant[test] = csi[train].mean()
-    final = CsiRegressor(features=tuple(features), alpha=alpha).fit(list(rows), csi)
-    if isinstance(turn, str):
-        from models.csi.model import load_csi_model
-
-        turn = load_csi_model().turn
-    metrics = {"n": len(csi), "groups": n_groups, "folds": folds, "scale": list(scale),
-               "cv": regression_metrics(pred, csi, constant, scale)}
-    return CsiModel(final.linear_, turn), metrics
 
 
 # ---------- the shipped model ----------
@@ -403,8 +311,8 @@ def heldout_metrics(model: CsiModel, contacts: Sequence[UssContact], *, train_me
     out = by_source(pred, csi, np.full(len(csi), train_mean), np.array([c.source for c in contacts]))
     ratings = np.concatenate([c.turn_ratings for c in contacts])
     score = np.concatenate(scores)
-    out["turn_model"] = {"turns": int(len(ratings)), "auc_below_3": _auc(ratings < 3, score),
-                         "auc_at_most_2": _auc(ratings <= 2, score)}
+    out["turn_model"] = {"turns": int(len(ratings)), "auc_below_3": auc_or_none(ratings < 3, score),
+                         "auc_at_most_2": auc_or_none(ratings <= 2, score)}
     return out
 
 
@@ -487,7 +395,8 @@ def build_card(model: CsiModel, contacts: Sequence[UssContact], metrics: dict, *
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--uss", type=Path, default=DEFAULT_USS, help="folder with MWOZ.txt, SGD.txt, ReDial.txt, CCPE.txt")
+    parser.add_argument("--uss", type=Path, default=DEFAULT_USS,
+                        help="folder with MWOZ.txt, SGD.txt, ReDial.txt, CCPE.txt")
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="where csi.npz and card.json go")
     parser.add_argument("--limit", type=int, help="use the first N dialogues of each source")
     parser.add_argument("--no-cv", action="store_true", help="skip grouped 5-fold and leave-one-source-out")
