@@ -200,11 +200,34 @@ def model() -> None:
     """Shipped models: their cards (data, metrics) and how to retrain them."""
 
 
+def _csi_card_rows(card: dict[str, Any]) -> list[list[str]]:
+    rows = [["model", f"{card.get('name')} {card.get('version', '')} ({card.get('created')})".replace("  ", " ")],
+            ["features", ", ".join(card["features"]["names"] if isinstance(card["features"], dict) else card["features"])]]
+    for scheme, figures in card["metrics"].items():
+        pooled = figures.get("pooled") or figures.get("cv") or {}
+        if pooled:
+            auc = pooled.get("auc_below_mid")
+            rows.append([scheme, f"{pooled['n']} contacts: Spearman {pooled['spearman']:.3f}, MAE {pooled['mae_csi']:.1f} "
+                                 f"CSI points (constant: {pooled['mae_constant_csi']:.1f})"
+                                 + (f", AUC below mid {auc:.2f}" if auc is not None else "")])
+    rows.append(["retrain", card.get("retrain", "")])
+    return rows
+
+
 @model.command("card")
-@click.argument("name", type=click.Choice(["sentiment"]))
+@click.argument("name", type=click.Choice(["sentiment", "csi"]))
 @click.option("--json", "as_json", is_flag=True, help="Print the whole card as JSON.")
 def model_card(name: str, as_json: bool) -> None:
     """Print a model's card: what it was trained on and how well it did on held-out data."""
+    if name == "csi":
+        from pipeline.csi import csi_model
+
+        card = csi_model(_settings()).card
+        if as_json:
+            _print_json(card)
+        else:
+            click.echo(table(_csi_card_rows(card), ["", name]))
+        return
     from models.sentiment import sentiment_card
 
     card = sentiment_card()
@@ -229,13 +252,42 @@ def model_card(name: str, as_json: bool) -> None:
 
 
 @model.command("train", context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("name", type=click.Choice(["sentiment"]))
+@click.argument("name", type=click.Choice(["sentiment", "csi", "csi-uss"]))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def model_train(name: str, args: tuple[str, ...]) -> None:
-    """Retrain a model: `cxmon model train sentiment [DATA.xml] [--out DIR] [--limit N]` (--help for all)."""
-    from models.sentiment.train import main as train_main
+    """Retrain a model.
 
-    sys.exit(train_main(list(args)))
+    \b
+    sentiment [DATA.xml] [--out DIR] [--limit N]   the shipped sentiment model (--help for all)
+    csi [--out DIR]                                 CSI on this site's surveyed contacts (default
+                                                    {home}/models/csi; then set csi_model_dir)
+    csi-uss [--uss DIR] [--out DIR]                 the shipped CSI model, on the USS dialogues
+    """
+    if name == "sentiment":
+        from models.sentiment.train import main as train_main
+
+        sys.exit(train_main(list(args)))
+    if name == "csi-uss":
+        from models.csi.train import main as train_main
+
+        sys.exit(train_main(list(args)))
+    _train_site_csi(list(args))
+
+
+def _train_site_csi(args: list[str]) -> None:
+    from pipeline.csi import retrain_csi
+    from pipeline.store import open_store
+
+    if args not in ([], ) and not (len(args) == 2 and args[0] == "--out"):
+        raise click.UsageError(f"cxmon model train csi [--out DIR]; got {' '.join(args)}")
+    settings = _settings()
+    out_dir = Path(args[1]) if args else settings.home / "models" / "csi"
+    try:
+        card = retrain_csi(open_store(settings), out_dir)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(table(_csi_card_rows(card), ["", "csi"]))
+    click.echo(f"wrote {out_dir}; to use it: csi_model_dir = \"{out_dir}\" in cxmon.toml (or CXMON_CSI_MODEL_DIR)")
 
 
 @main.command()

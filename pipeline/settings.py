@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     """Your own phrase-tag dictionaries (TOML, as ``pipeline/text/phrases_ru.toml``) by language,
     used instead of the shipped ones, e.g. ``{ru = "/etc/cxmon/phrases_ru.toml"}``."""
 
+    csi_model_dir: Path | None = None
+    """A CSI model retrained on this site's surveyed contacts (``cxmon model train csi``); default:
+    the model shipped in ``models/csi`` (trained on the USS dialogues)."""
+
     average_check: float | None = None
     """Money one customer brings on average; the survey report's ``money_at_risk`` = detractors x this."""
 

