@@ -275,15 +275,14 @@ def model_train(name: str, args: tuple[str, ...]) -> None:
 
 
 def _train_site_csi(args: list[str]) -> None:
-    from pipeline.csi import retrain_csi
-    from pipeline.store import open_store
+    from flows.train import train_csi
 
     if args not in ([], ) and not (len(args) == 2 and args[0] == "--out"):
         raise click.UsageError(f"cxmon model train csi [--out DIR]; got {' '.join(args)}")
     settings = _settings()
     out_dir = Path(args[1]) if args else settings.home / "models" / "csi"
     try:
-        card = retrain_csi(open_store(settings), out_dir)
+        card = train_csi(str(out_dir))
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     click.echo(table(_csi_card_rows(card), ["", "csi"]))
