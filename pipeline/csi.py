@@ -20,6 +20,39 @@ if TYPE_CHECKING:
     from pipeline.store import Store
 
 REASONS_KEPT = 5
+REPEAT_WINDOW_DAYS = 30
+PROCESS_FEATURES = (
+    # calls: waiting, holds, how the agent led the talk
+    "queue_wait_s", "hold_s", "holds_count", "longest_silence_s", "interruptions_agent", "talk_ratio_agent",
+    # chats: how fast and how completely the centre answered
+    "first_response_s", "response_max_s", "unanswered_customer_messages", "bot_handoff",
+)
+"""Process features a site's own CSI model may use besides the text ones (the shipped model, trained
+on text dialogues, cannot); with ``customer_prior_contacts_30d`` (repeat contacts) they join the row."""
+SITE_FEATURES = (*PROCESS_FEATURES, "customer_prior_contacts_30d")
+
+
+def prior_contacts(store: Store, contact: Contact, *, days: float = REPEAT_WINDOW_DAYS) -> int | None:
+    """The customer's contacts that started in the ``days`` before this one (None: customer or time unknown)."""
+    from datetime import timedelta
+
+    if contact.customer_id is None or contact.started_at is None:
+        return None
+    earlier = store.catalog.contacts_of([contact.customer_id]).get(contact.customer_id, [])
+    since = contact.started_at - timedelta(days=days)
+    return sum(c.contact_id != contact.contact_id and c.started_at is not None and since <= c.started_at
+               < contact.started_at for c in earlier)
+
+
+def context_row(store: Store, contact: Contact) -> dict[str, float | None]:
+    """The contact's process features (from its call or chat stage) and its customer's history."""
+    stage = {fs.name: fs.values for fs in store.catalog.feature_sets(contact.contact_id)}.get(contact.channel, {})
+    row: dict[str, float | None] = {}
+    for name in PROCESS_FEATURES:
+        value = stage.get(name)
+        row[name] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    row["customer_prior_contacts_30d"] = prior_contacts(store, contact)
+    return row
 
 
 @lru_cache(maxsize=4)
@@ -47,6 +80,7 @@ def csi_stage(store: Store, contact: Contact, settings: Settings) -> FeatureSet:
     model = csi_model(settings)
     row = contact_csi_row([t.speaker for t in turns], [t.start_s for t in turns], [t.end_s for t in turns],
                           [t.text for t in turns], proba, model=model)
+    row.update(context_row(store, contact))
     csi = float(model.predict_contacts([row])[0])
     reasons = model.reasons([row], top=REASONS_KEPT)[0]
     store.catalog.put_score(Score(contact.contact_id, "csi", round(csi, 2), "model",
@@ -87,7 +121,11 @@ def retrain_csi(store: Store, out_dir: Path, *, folds: int = 5) -> dict[str, Any
         raise ValueError(f"{len(rows)} surveyed, processed contacts from {len(set(groups))} customers; "
                          f"expected at least {folds} customers (ingest survey answers linked to contacts, "
                          "then `cxmon process`)")
-    model, metrics = fit_csi(rows, ratings, groups, scale=(0.0, 100.0), folds=folds)
+    from models.csi import CSI_FEATURES
+
+    present = [name for name in SITE_FEATURES if any(row.get(name) is not None for row in rows)]
+    model, metrics = fit_csi(rows, ratings, groups, scale=(0.0, 100.0), folds=folds,
+                             features=(*CSI_FEATURES, *present))
     shipped = load_csi_model().card
     card = {
         "name": "cxmon-csi-site",

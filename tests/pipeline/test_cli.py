@@ -105,4 +105,4 @@ def test_model_card_sentiment_shows_the_held_out_figures():
     assert card == sentiment_card() and card["metrics"]["heldout"]["macro_f1"] >= 0.60
     human = CliRunner().invoke(main, ["model", "card", "sentiment"])
     assert f"macro-F1 {card['metrics']['heldout']['macro_f1']:.3f}" in human.output
-    assert CliRunner().invoke(main, ["model", "card", "csi"]).exit_code == 2
+    assert CliRunner().invoke(main, ["model", "card", "checklist"]).exit_code == 2

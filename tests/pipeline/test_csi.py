@@ -47,6 +47,8 @@ def test_retrained_model_learns_the_sites_surveys_and_is_used_when_configured(ho
     card = retrain_csi(store, tmp_path / "site-model")
     cv = card["metrics"]["cv_grouped_by_customer"]["cv"]
     assert card["data"]["contacts"] == 10 and cv["spearman"] > 0.5  # happy and angry chats are easy to tell apart
+    # a site model also reads how fast the centre answered (the shipped one, trained on text, cannot)
+    assert "first_response_s" in card["features"] and "queue_wait_s" not in card["features"]  # no calls here
 
     site = Settings(csi_model_dir=tmp_path / "site-model")
     shipped_scores = {s.contact_id: s.value for s in store.catalog.scores(name="csi")}
@@ -76,3 +78,20 @@ def test_cli_trains_and_shows_the_site_card(home, tmp_path):
 def test_training_without_enough_surveyed_customers_is_refused(home):
     result = CliRunner().invoke(main, ["model", "train", "csi"])
     assert result.exit_code == 2 and "expected at least 5 customers" in result.output
+
+
+@pytest.mark.model
+def test_repeat_contacts_of_a_customer_are_counted(home, tmp_path):
+    settings = Settings()
+    store = open_store(settings)
+    for name, day in (("first", 1), ("second", 20), ("third", 25)):
+        path = write_chat(tmp_path / "in" / f"{name}.jsonl", lines=[(0, "customer", f"hello again, {name} time")],
+                          chat_id=name)
+        text = path.read_text().replace("2026-11-20", f"2026-10-{day:02d}")
+        path.write_text(text)
+        (path.parent / f"{name}.meta.json").write_text('{"customer_id": "cust-9"}')
+    for contact_id in ingest_paths(store, [tmp_path / "in"], settings=settings).new:
+        process_contact(store, contact_id, settings)
+    prior = {c.source.rsplit("/", 1)[1]: {fs.name: fs.values for fs in store.catalog.feature_sets(c.contact_id)}
+             ["csi"]["customer_prior_contacts_30d"] for c in store.catalog.contacts()}
+    assert prior == {"first.jsonl": 0, "second.jsonl": 1, "third.jsonl": 2}
