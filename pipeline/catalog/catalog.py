@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from pipeline.catalog import migrate
+from pipeline.catalog.alarms import AlarmRecords
+from pipeline.catalog.checklists import ChecklistRecords
+from pipeline.catalog.reviews import ReviewRecords
 from pipeline.catalog.schema import (consent_changes, contacts, errors, feature_sets, scores, stage_runs,
                                     survey_answers, survey_invitations, telephony_events, transcripts)
 from pipeline.records import (ConsentChange, Contact, ErrorRecord, FeatureSet, Score, SurveyAnswer, SurveyInvitation,
@@ -55,8 +58,9 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-class Catalog:
-    """Contacts, their events, stage results, error records, surveys and consent, in one SQL database."""
+class Catalog(ChecklistRecords, ReviewRecords, AlarmRecords):
+    """Contacts, their events, stage results, error records, surveys and consent, checklists, reviews and
+    alarms, in one SQL database (the last three in the mixins of their own modules)."""
 
     def __init__(self, url: str, *, upgrade: bool = True) -> None:
         if url.startswith("sqlite:///"):

@@ -136,3 +136,76 @@ scores = sa.Table(  # one value per contact, score name and source (model, surve
     sa.Column("reasons", sa.JSON, nullable=False),
     sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# QA: one row per checklist item answered for a contact (automatically, or by a reviewer), the
+# append-only history of what reviewers and operators did with it, and who reviews what.
+checklist_results = sa.Table(
+    "checklist_results",
+    metadata,
+    sa.Column("contact_id", sa.String(64), sa.ForeignKey("contacts.contact_id"), primary_key=True),
+    sa.Column("checklist_id", sa.String(128), primary_key=True),
+    sa.Column("item_id", sa.String(128), primary_key=True),
+    sa.Column("checklist_version", sa.String(64), nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("not_applicable", sa.Boolean, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # rule | reviewer | model
+    sa.Column("state", sa.String(16), nullable=False),  # auto | pending | reviewed | acknowledged | disputed | resolved
+    sa.Column("evidence", sa.JSON, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("reviewer", sa.String(128)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+review_events = sa.Table(
+    "review_events",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("contact_id", sa.String(64), sa.ForeignKey("contacts.contact_id"), nullable=False, index=True),
+    sa.Column("checklist_id", sa.String(128), nullable=False),
+    sa.Column("item_id", sa.String(128)),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),  # reviewer | operator | system
+    sa.Column("action", sa.String(16), nullable=False),  # confirm | override | comment | acknowledge | dispute | resolve
+    sa.Column("value", sa.Float),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+review_assignments = sa.Table(
+    "review_assignments",
+    metadata,
+    sa.Column("contact_id", sa.String(64), sa.ForeignKey("contacts.contact_id"), primary_key=True),
+    sa.Column("reviewer", sa.String(128), primary_key=True),
+    sa.Column("checklist_id", sa.String(128), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),  # risk: low CSI, alarm, negative; or random
+    sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("done_at", sa.DateTime(timezone=True)),
+)
+
+# Alarms raised by rules, with where they were delivered; flags on customers (e.g. do-not-sell).
+alarms = sa.Table(
+    "alarms",
+    metadata,
+    sa.Column("alarm_id", sa.String(64), primary_key=True),
+    sa.Column("rule", sa.String(128), nullable=False, index=True),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("contact_id", sa.String(64), index=True),
+    sa.Column("customer_id", sa.String(128)),
+    sa.Column("operator_id", sa.String(128)),
+    sa.Column("dedup_key", sa.String(256), nullable=False, index=True),
+    sa.Column("raised_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("details", sa.JSON, nullable=False),
+    sa.Column("deliveries", sa.JSON, nullable=False),
+)
+
+customer_flags = sa.Table(
+    "customer_flags",
+    metadata,
+    sa.Column("customer_id", sa.String(128), primary_key=True),
+    sa.Column("flag", sa.String(64), primary_key=True),
+    sa.Column("until", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("contact_id", sa.String(64)),
+    sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+)
