@@ -20,6 +20,10 @@ def test_demo_runs_and_is_idempotent(home):
     summary = json.loads(first.stdout)
     assert len(summary["ingest"]["new"]) == 5 and summary["process"]["failed"] == []
     assert all(c["status"] == "processed" for c in summary["contacts"])
+    # every call and chat gets a predicted CSI with its reasons
+    assert all(s["name"] == "csi" and 0 <= s["value"] <= 100 and s["reasons"]
+               for c in summary["contacts"] for s in c["scores"] if s["source"] == "model")
+    assert all(any(s["name"] == "csi" for s in c["scores"]) for c in summary["contacts"])
     messages = sorted(e["message"] for e in summary["errors"])
     assert messages[0].startswith("cut-off-upload.wav: truncated")
     assert messages[1].startswith("ru-complaint.events.json: malformed JSON")
