@@ -55,10 +55,10 @@ def test_flow_probes_every_new_contact_once(settings, tmp_path):
     assert result["contacts"] == 2 and result["failed"] == [] and result["stages_run"] == 2 * len(stages_by_channel()["call"])
     by_name = {c.source.rsplit("/", 1)[1]: c.contact_id for c in store.catalog.contacts()}
     sets = {fs.name: fs for fs in store.catalog.feature_sets(by_name["a.wav"])}
-    assert set(sets) == {"probe", "call", "csi"}
+    assert {"probe", "call", "csi"} <= set(sets)
     stereo, call = sets["probe"], sets["call"]
     # nobody spoke: no turn moves the prediction, which is the model's baseline
-    [csi] = store.catalog.scores(by_name["a.wav"])
+    [csi] = store.catalog.scores(by_name["a.wav"], name="csi")
     assert 0 <= csi.value <= 100 and sets["csi"].values["csi"] == csi.value
     # tones are not speech: nobody talks, and there is nothing to transcribe
     assert call.values["agent_talk_s"] == call.values["customer_talk_s"] == 0.0
