@@ -16,6 +16,7 @@ import click
 
 from pipeline.report import (contact_document, contact_rows, format_contact, format_contact_table, sort_contact_rows,
                              table)
+from pipeline.review.cli import review
 from pipeline.settings import Settings
 
 EXIT_FAILED = 1
@@ -397,6 +398,242 @@ def surveys_consent(customer_id: str, as_json: bool) -> None:
     if changes:
         click.echo(table([[c["at"], "grant" if c["granted"] else "withdraw", c["channel"], c["source"], c["contact_id"]]
                           for c in changes], ["at", "change", "channel", "source", "contact"]))
+
+
+@main.group()
+def checklist() -> None:
+    """QA checklists: check their YAML files, score a contact against them."""
+
+
+@checklist.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def checklist_validate(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Check checklist files; print every problem as FILE:LINE: message (exit 2 if there is any)."""
+    from pipeline.checklists.schema import checklist_problems, load_checklist
+    from pipeline.checklists.stage import site_phrase_tags
+
+    extra = site_phrase_tags(_settings())
+    problems = checklist_problems(paths, extra_tags=extra)
+    if as_json:
+        _print_json({"ok": not problems,
+                     "problems": [{"file": p.source, "line": p.line, "message": p.message} for p in problems]})
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        bad = {p.source for p in problems}
+        for path in paths:
+            if str(path) not in bad:
+                form = load_checklist(path, extra_tags=extra)
+                ruled = sum(item.rule is not None for item in form.items)
+                click.echo(f"{path}: ok, {form.id} version {form.version}: {len(form.sections)} sections, "
+                           f"{len(form.items)} items ({ruled} answered by rules)")
+    if problems:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def _answer_text(result, item) -> str:
+    if result is None or result.state == "pending":
+        return "pending"
+    if result.not_applicable:
+        return "n/a"
+    if item.type == "yes_no":
+        return "yes" if result.value == 1 else "no"
+    return f"{result.value:g} of {item.scale[0]}-{item.scale[1]}"
+
+
+def _run_document(run) -> dict[str, Any]:
+    form, by_item = run.checklist, {r.item_id: r for r in run.results}
+    return {
+        "id": form.id, "version": form.version, "title": form.title, "source": form.source,
+        "score": None if run.score.value is None else round(run.score.value, 2),
+        "answered": run.score.answered, "pending": run.score.pending, "not_applicable": run.score.not_applicable,
+        "critical_failed": list(run.score.critical_failed),
+        "sections": [{"id": s.section_id, "title": form.sections[n].title, "weight": s.weight,
+                      "value": None if s.value is None else round(s.value, 2), "answered": s.answered,
+                      "not_applicable": s.not_applicable, "pending": s.pending,
+                      "critical_failed": list(s.critical_failed)} for n, s in enumerate(run.score.sections)],
+        "items": [{"id": item.id, "section": form.section_of(item.id).id, "text": item.text, "type": item.type,
+                   "scale": list(item.scale), "answer": _answer_text(by_item.get(item.id), item),
+                   "value": by_item[item.id].value if item.id in by_item else None,
+                   "state": by_item[item.id].state if item.id in by_item else "pending",
+                   "source": by_item[item.id].source if item.id in by_item else None,
+                   "evidence": [dict(e) for e in by_item[item.id].evidence] if item.id in by_item else []}
+                  for item in form.items],
+    }
+
+
+def _format_run(document: dict[str, Any]) -> str:
+    score = "no score yet" if document["score"] is None else f"{document['score']:.1f} / 100"
+    lines = [f"{document['id']} v{document['version']}: {document['title']}: {score} "
+             f"({document['answered']} answered, {document['not_applicable']} n/a, {document['pending']} pending)"]
+    rows = []
+    for item in document["items"]:
+        notes = "; ".join(_evidence_text(e) for e in item["evidence"])
+        rows.append([item["section"], item["id"], item["answer"], notes])
+    lines.append(table(rows, ["section", "item", "answer", "evidence"]))
+    lines.append(table([[s["id"], s["title"], f"{s['weight']:g}",
+                         "-" if s["value"] is None else f"{s['value']:.1f}"
+                         + (f" (zeroed by {', '.join(s['critical_failed'])})" if s["critical_failed"] else "")]
+                        for s in document["sections"]], ["section", "title", "weight", "score"]))
+    if document["critical_failed"]:
+        lines.append(f"form zeroed by critical item(s): {', '.join(document['critical_failed'])}")
+    return "\n".join(lines)
+
+
+def _evidence_text(evidence: dict[str, Any]) -> str:
+    text = evidence.get("note", "")
+    if "t_s" in evidence and "turn" in evidence:
+        text += f" [{evidence['t_s']:g} s]"
+    if evidence.get("text"):
+        text += f": «{evidence['text']}»"
+    return text
+
+
+@checklist.command("score")
+@click.argument("contact_id")
+@click.option("--checklist", "paths", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Score against this checklist file (repeat for several); default: those that apply.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def checklist_score(contact_id: str, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Score one contact against its checklists now, store the answers and print them with their evidence."""
+    from pipeline.checklists.schema import ChecklistError
+    from pipeline.checklists.stage import configured_checklists, load_checklists, score_contact, site_phrase_tags
+
+    settings = _settings()
+    store = _store()
+    matches = store.catalog.find_contacts(contact_id)
+    if len(matches) != 1:
+        problem = "no contact" if not matches else f"{len(matches)} contacts"
+        raise click.UsageError(f"{problem} with id {contact_id!r}; `cxmon ls` lists them")
+    try:
+        forms = (load_checklists(paths, extra_tags=site_phrase_tags(settings)) if paths
+                 else configured_checklists(settings))
+    except ChecklistError as error:
+        raise click.UsageError(f"bad checklist:\n{error}") from None
+    runs = score_contact(store, matches[0], forms, settings=settings, only_applicable=not paths)
+    documents = [_run_document(run) for run in runs]
+    if as_json:
+        _print_json({"contact_id": matches[0].contact_id, "checklists": documents})
+        return
+    if not documents:
+        click.echo(f"{matches[0].contact_id}: no checklist applies (channel {matches[0].channel}); "
+                   "name one with --checklist")
+        return
+    click.echo("\n\n".join(_format_run(d) for d in documents))
+
+
+@main.group(invoke_without_command=True)
+@click.option("--since", help="Alarms raised at or after this date or time (ISO 8601; without an offset it is "
+                              "read in the `timezone` setting).")
+@click.option("--rule", help="Only this rule's alarms.")
+@click.option("--contact", "contact_id", help="Only this contact's alarms.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def alarms(ctx: click.Context, since: str | None, rule: str | None, contact_id: str | None, as_json: bool) -> None:
+    """Alarms raised by the rules (`alarm_rules` setting); without a command, list them, oldest first."""
+    if ctx.invoked_subcommand is None:
+        _list_alarms(since, rule, contact_id, as_json)
+
+
+@alarms.command("list")
+@click.option("--since", help="Alarms raised at or after this date or time (ISO 8601).")
+@click.option("--rule", help="Only this rule's alarms.")
+@click.option("--contact", "contact_id", help="Only this contact's alarms.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def alarms_list(since: str | None, rule: str | None, contact_id: str | None, as_json: bool) -> None:
+    """List alarms with where they were delivered, oldest first."""
+    _list_alarms(since, rule, contact_id, as_json)
+
+
+def _list_alarms(since: str | None, rule: str | None, contact_id: str | None, as_json: bool) -> None:
+    from pipeline.alarms.report import alarm_row, format_alarms
+    from pipeline.store import open_store
+
+    settings = _settings()
+    found = open_store(settings).catalog.alarms(since=_when(since, "--since", settings), rule=rule,
+                                                contact_id=contact_id)
+    if as_json:
+        _print_json([alarm_row(a) for a in found])
+    else:
+        click.echo(format_alarms(found))
+
+
+@alarms.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def alarms_check(as_json: bool) -> None:
+    """Evaluate the rules on contacts whose survey answers arrived after they were processed, and the
+    aggregate rules now. Exit 1 when a contact failed or an alarm could not be delivered."""
+    from datetime import UTC, datetime
+
+    from pipeline.alarms.report import alarm_row, delivery_text, format_alarms
+    from pipeline.alarms.rules import RuleError
+    from pipeline.alarms.stage import evaluate_new_answers
+    from pipeline.store import open_store
+
+    settings = _settings()
+    try:
+        report = evaluate_new_answers(open_store(settings), settings, datetime.now(UTC))
+    except RuleError as error:
+        raise click.UsageError(f"bad alarm rules:\n{error}") from None
+    if as_json:
+        _print_json({"evaluated": report.evaluated, "waiting": report.waiting, "failed": report.failed,
+                     "raised": [alarm_row(a) for a in report.raised]})
+    else:
+        click.echo(f"{len(report.evaluated)} contacts with new survey answers evaluated, {len(report.waiting)} "
+                   f"waiting to be processed, {len(report.raised)} alarms raised")
+        if report.raised:
+            click.echo(format_alarms(report.raised))
+        for message in report.failed.values():
+            click.echo(f"  ! {message}")
+        for alarm in report.undelivered:
+            click.echo(f"  ! {alarm.rule} {alarm.alarm_id}: {delivery_text(alarm)}")
+    if report.failed or report.undelivered:
+        sys.exit(EXIT_FAILED)
+
+
+@alarms.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def alarms_validate(files: tuple[Path, ...], as_json: bool) -> None:
+    """Check alarm rule files; every problem is printed as FILE:LINE: message. Exit 2 if there is one."""
+    from pipeline.alarms.report import validate_files
+    from pipeline.alarms.sinks import sinks_from_settings
+
+    result = validate_files(list(files))
+    sinks = sinks_from_settings(_settings())
+    result["warnings"] = [f"{r['source']}: rule {r['id']}: {problem}" for r in result["rules"]
+                          for problem in sinks.problems(r["sinks"])]
+    if as_json:
+        _print_json(result)
+    elif result["ok"]:
+        click.echo(table([[r["id"], r["kind"], r["severity"], ", ".join(r["sinks"]), r["flag"] or "", r["source"]]
+                          for r in result["rules"]], ["rule", "kind", "severity", "sinks", "flag", "where"]))
+        for warning in result["warnings"]:
+            click.echo(f"  ! {warning} (its deliveries will fail)")
+    else:
+        for problem in result["problems"]:
+            click.echo(problem, err=True)
+    if not result["ok"]:
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@alarms.command("flags")
+@click.argument("customer_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def alarms_flags(customer_id: str, as_json: bool) -> None:
+    """A customer's flags in force now (do_not_sell, ...), and until when."""
+    rows = [{"flag": f.flag, "until": f.until.isoformat(), "reason": f.reason, "contact_id": f.contact_id,
+             "set_at": f.set_at.isoformat()} for f in _store().catalog.customer_flags(customer_id)]
+    if as_json:
+        _print_json({"customer_id": customer_id, "flags": rows})
+    elif not rows:
+        click.echo(f"{customer_id}: no flag in force")
+    else:
+        click.echo(table([list(r.values()) for r in rows], list(rows[0])))
+
+
+main.add_command(review)  # `cxmon review ...`: its commands import what they need when they run
 
 
 if __name__ == "__main__":

@@ -95,6 +95,37 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     """IANA time zone of times written without an offset (WhatsApp exports), e.g. ``Europe/Moscow``."""
 
+    checklists: list[Path] = []
+    """QA checklists (YAML, as ``pipeline/checklists/examples/*.yaml``) scored on every contact they
+    apply to, instead of the shipped examples."""
+
+    alarm_rules: list[Path] = []
+    """Alarm rule files (YAML, as ``pipeline/alarms/default_rules.yaml``), instead of the shipped rules."""
+
+    alarm_webhook_url: str | None = None
+    """Where the ``webhook`` sink POSTs each alarm as JSON, e.g. ``https://hooks.internal/cxmon``."""
+
+    alarm_webhook_secret: SecretStr = SecretStr("")
+    """Key of the HMAC-SHA256 signature in the ``X-Cxmon-Signature`` header; the webhook sink needs one."""
+
+    alarm_webhook_timeout_s: float = 5.0
+    """Seconds to wait for the webhook receiver (then one retry)."""
+
+    smtp_host: str | None = None
+    """SMTP server of the ``email`` sink."""
+
+    smtp_port: int = 25
+    smtp_from: str = "cxmon@localhost"
+    smtp_user: str = ""
+    """Login name, when the SMTP server wants one (with ``smtp_password``)."""
+
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    """Switch to TLS with STARTTLS before logging in."""
+
+    alarm_email_to: list[str] = []
+    """Who the ``email`` sink writes to."""
+
     @model_validator(mode="after")
     def _expand_home(self) -> "Settings":
         self.home = self.home.expanduser()
@@ -141,6 +172,8 @@ class Settings(BaseSettings):
 
         values = self.model_dump(mode="json")
         values["s3_secret_key"] = "***" if self.s3_secret_key.get_secret_value() else ""
+        values["alarm_webhook_secret"] = "***" if self.alarm_webhook_secret.get_secret_value() else ""
+        values["smtp_password"] = "***" if self.smtp_password.get_secret_value() else ""
         values["catalog_url"] = make_url(self.catalog_url_value()).render_as_string(hide_password=True)
         values["objects_dir"] = str(self.objects_path())
         values["config_file"] = str(config_file()) if config_file() else None

@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from features.loudness import peak_dbfs, rms_dbfs
+from pipeline.alarms.stage import alarm_stage
 from pipeline.audio import decode_audio, probe_audio
 from pipeline.calls.stage import analyze_stage
+from pipeline.checklists.stage import checklist_stage
 from pipeline.chats.stage import chat_stage
 from pipeline.csi import csi_stage
 from pipeline.records import Contact, ErrorRecord, FeatureSet
@@ -65,6 +67,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("call", analyze_stage),
     Stage("chat", chat_stage, channels=frozenset({"chat"})),
     Stage("csi", csi_stage, channels=frozenset({"call", "chat"})),
+    Stage("checklist", checklist_stage, channels=frozenset({"call", "chat"})),
+    Stage("alarms", alarm_stage, channels=frozenset({"call", "chat"})),  # last: reads every result above
 )
 
 

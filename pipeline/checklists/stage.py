@@ -125,3 +125,22 @@ def checklist_stage(store: Store, contact: Contact, settings: Settings) -> Featu
         values[f"checklist_{run.checklist.id}"] = None if run.score.value is None else round(run.score.value, 2)
         values[f"checklist_{run.checklist.id}_pending"] = run.score.pending
     return FeatureSet(contact_id=contact.contact_id, name="checklist", values=values)
+
+
+def checklist_by_id(settings: Settings, checklist_id: str) -> Checklist | None:
+    """The configured checklist with this id, or None when it is no longer configured."""
+    return next((c for c in configured_checklists(settings) if c.id == checklist_id), None)
+
+
+def rescore(store: Store, contact_id: str, checklist_id: str, settings: Settings) -> FormScore | None:
+    """Score a contact's stored answers of one checklist again (after a reviewer changed one) and keep the total."""
+    checklist = checklist_by_id(settings, checklist_id)
+    if checklist is None:
+        return None
+    stored = {r.item_id: r for r in store.catalog.checklist_results(contact_id, checklist_id)}
+    form = score_checklist(checklist, [stored[item.id] for item in checklist.items if item.id in stored])
+    if form.value is not None:
+        reasons = {f"section:{s.section_id}": round(s.value, 2) for s in form.sections if s.value is not None}
+        store.catalog.put_score(Score(contact_id, f"{SCORE_PREFIX}{checklist_id}", round(form.value, 2), "rule",
+                                      reasons=reasons))
+    return form
