@@ -72,7 +72,10 @@ def format_contact(document: dict[str, Any]) -> str:
             lines.append(f"  {key:<28} {shown}")
     for score in document.get("scores", ()):
         lines.append(f"{score['name']} {score['value']:.1f} ({score['source']})")
-        if score["reasons"]:
+        if score["reasons"] and score["name"].startswith("checklist:"):
+            lines.append("  sections (0-100): " + ", ".join(
+                f"{name.removeprefix('section:')} {value:.0f}" for name, value in score["reasons"].items()))
+        elif score["reasons"]:
             lines.append("  what moved it most (points): " + ", ".join(
                 f"{name} {points:+.1f}" for name, points in score["reasons"].items()))
     if document.get("turns"):
