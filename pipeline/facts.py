@@ -8,10 +8,11 @@ feature under its own name (``holds_count``, ``customer_negative_turns``, ``phra
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pipeline.records import Contact, FeatureValue, SurveyAnswer, TelephonyEvent, Turn
+from pipeline.records import Contact, FeatureSet, FeatureValue, Score, SurveyAnswer, TelephonyEvent, Turn
 
 if TYPE_CHECKING:
     from pipeline.store import Store
@@ -26,21 +27,30 @@ class ContactFacts:
     answers: tuple[SurveyAnswer, ...] = ()
 
 
-def contact_facts(store: Store, contact: Contact) -> ContactFacts:
+def flat_values(feature_sets: Iterable[FeatureSet], scores: Iterable[Score],
+                answers: Iterable[SurveyAnswer]) -> dict[str, FeatureValue]:
+    """A contact's feature sets, scores and survey answers as one name -> value mapping (see the module doc)."""
     values: dict[str, FeatureValue] = {}
-    for features in store.catalog.feature_sets(contact.contact_id):
+    for features in feature_sets:
         for name, value in features.values.items():
             values.setdefault(name, value)
             values[f"{features.name}.{name}"] = value
-    for score in store.catalog.scores(contact.contact_id):
+    for score in scores:
         if score.source == "model":
             values[score.name] = score.value
         values[f"{score.name}.{score.source}"] = score.value
-    answers = tuple(store.catalog.survey_answers(contact_id=contact.contact_id))
+    answers = list(answers)
     for kind in ("csat", "nps", "ces"):
         mine = [a.value for a in answers if a.kind == kind]
         if mine:
             values[f"survey.{kind}"] = max(mine) if kind == "ces" else min(mine)  # the most critical answer
+    return values
+
+
+def contact_facts(store: Store, contact: Contact) -> ContactFacts:
+    answers = tuple(store.catalog.survey_answers(contact_id=contact.contact_id))
+    values = flat_values(store.catalog.feature_sets(contact.contact_id), store.catalog.scores(contact.contact_id),
+                         answers)
     transcript = store.catalog.transcript(contact.contact_id)
     return ContactFacts(contact=contact, values=values, turns=transcript.turns if transcript else (),
                         events=tuple(store.catalog.events(contact.contact_id)), answers=answers)

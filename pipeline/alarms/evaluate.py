@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pipeline.alarms.rules import Aggregate, Rule, lookup, matches, names, render
-from pipeline.facts import ContactFacts
-from pipeline.records import Alarm, Contact, FeatureSet, FeatureValue, Score, SurveyAnswer
+from pipeline.facts import ContactFacts, flat_values
+from pipeline.records import Alarm, Contact, FeatureValue
 
 if TYPE_CHECKING:
     from pipeline.alarms.sinks import Sinks
@@ -91,27 +91,6 @@ def contact_triggers(rules: Iterable[Rule], facts: ContactFacts, *, now: datetim
 
 
 # aggregate rules -------------------------------------------------------------------------------
-
-def flat_values(feature_sets: Iterable[FeatureSet], scores: Iterable[Score],
-                answers: Iterable[SurveyAnswer]) -> dict[str, FeatureValue]:
-    """A contact's values as :func:`pipeline.facts.contact_facts` flattens them (a test keeps the two equal),
-    from rows read in bulk for an aggregate's window."""
-    values: dict[str, FeatureValue] = {}
-    for features in feature_sets:
-        for name, value in features.values.items():
-            values.setdefault(name, value)
-            values[f"{features.name}.{name}"] = value
-    for score in scores:
-        if score.source == "model":
-            values[score.name] = score.value
-        values[f"{score.name}.{score.source}"] = score.value
-    answers = list(answers)
-    for kind in ("csat", "nps", "ces"):
-        mine = [a.value for a in answers if a.kind == kind]
-        if mine:
-            values[f"survey.{kind}"] = max(mine) if kind == "ces" else min(mine)
-    return values
-
 
 def window_values(store: Store, since: datetime, until: datetime) -> list[tuple[Contact, dict[str, FeatureValue]]]:
     """Every contact that started in ``[since, until)`` with its values, in a few queries."""

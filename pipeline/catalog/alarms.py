@@ -13,17 +13,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from pipeline.catalog.sql import utc as _utc
 from pipeline.catalog.schema import (alarms, contacts, customer_flags, feature_sets, scores, stage_runs,
                                     survey_answers)
 from pipeline.records import Alarm, Contact, FeatureSet, Score, SurveyAnswer
 
 _CHUNK = 500  # ids per IN (...) list
 
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,3 +204,16 @@ class AlarmRecords:
                 if _utc(row.recorded) >= began:
                     due[row.contact_id] = began
         return due
+
+    def alarm_counts_by_contact(self, contact_ids: Iterable[str] | None = None) -> dict[str, int]:
+        """``{contact_id: alarms raised on it}`` for the contacts that have any."""
+        query = sa.select(alarms.c.contact_id, sa.func.count()).where(alarms.c.contact_id.is_not(None)) \
+            .group_by(alarms.c.contact_id)
+        with self.engine.connect() as conn:
+            if contact_ids is None:
+                rows = conn.execute(query).all()
+            else:
+                wanted = sorted(set(contact_ids))
+                rows = [r for start in range(0, len(wanted), _CHUNK)
+                        for r in conn.execute(query.where(alarms.c.contact_id.in_(wanted[start:start + _CHUNK])))]
+        return {contact_id: int(count) for contact_id, count in rows}

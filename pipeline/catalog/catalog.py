@@ -12,17 +12,12 @@ from pipeline.catalog import migrate
 from pipeline.catalog.alarms import AlarmRecords
 from pipeline.catalog.checklists import ChecklistRecords
 from pipeline.catalog.reviews import ReviewRecords
+from pipeline.catalog.sql import dialect_insert, utc as _utc
 from pipeline.catalog.schema import (consent_changes, contacts, errors, feature_sets, scores, stage_runs,
                                     survey_answers, survey_invitations, telephony_events, transcripts)
 from pipeline.records import (ConsentChange, Contact, ErrorRecord, FeatureSet, Score, SurveyAnswer, SurveyInvitation,
                               TelephonyEvent, Transcript, Turn, Word)
 
-
-def _utc(value: datetime | None) -> datetime | None:
-    """Aware UTC datetime; SQLite hands back naive values that were stored as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _stable_id(*parts: object) -> str:
@@ -321,13 +316,7 @@ class Catalog(ChecklistRecords, ReviewRecords, AlarmRecords):
         """Insert the rows whose primary key is not there yet, in one transaction; how many were new."""
         if not rows:
             return 0
-        dialect = self.engine.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:  # pragma: no cover - cxmon runs on SQLite and PostgreSQL
-            raise NotImplementedError(f"catalog on {dialect}; expected sqlite or postgresql")
+        insert = dialect_insert(self.engine)
         [key] = table.primary_key.columns
         statement = insert(table).on_conflict_do_nothing(index_elements=[key]).returning(key)
         added = 0

@@ -12,14 +12,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from pipeline.catalog.sql import utc as _utc
 from pipeline.catalog.schema import checklist_results as table
 from pipeline.records import AUTOMATIC_STATES, ChecklistResult
 
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class ChecklistRecords:

@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from pipeline.catalog.schema import alarms, checklist_results, contacts, feature_sets, review_assignments, review_events
+from pipeline.catalog.sql import dialect_insert, utc as _utc
+from pipeline.catalog.schema import checklist_results, contacts, feature_sets, review_assignments, review_events
 from pipeline.records import ChecklistResult, FeatureValue
 from pipeline.review.records import ReviewAssignment, ReviewError, ReviewEvent
 from pipeline.review.workflow import FIRST_REVIEW, answer_of, item_key, next_item
 
 _BATCH = 500
 
-
-def _utc(value: datetime | None) -> datetime | None:
-    """Aware UTC datetime; SQLite hands back naive values that were stored as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _batches(values: Iterable[str]) -> list[list[str]]:
@@ -203,13 +198,7 @@ class ReviewRecords:
             "assigned_at": _utc(x.assigned_at), "done_at": _utc(x.done_at)} for x in assignments}
         if not rows:
             return 0
-        dialect = self.engine.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:  # pragma: no cover - cxmon runs on SQLite and PostgreSQL
-            raise NotImplementedError(f"catalog on {dialect}; expected sqlite or postgresql")
+        insert = dialect_insert(self.engine)
         a = review_assignments
         statement = (insert(a).on_conflict_do_nothing(index_elements=[a.c.contact_id, a.c.reviewer])
                      .returning(a.c.contact_id))
@@ -217,18 +206,6 @@ class ReviewRecords:
             return sum(len(conn.execute(statement, row).all()) for row in rows.values())
 
     # what the review queue weighs ------------------------------------------------------
-
-    def alarm_counts_by_contact(self, contact_ids: Iterable[str] | None = None) -> dict[str, int]:
-        """``{contact_id: alarms raised on it}`` for the contacts that have any."""
-        query = sa.select(alarms.c.contact_id, sa.func.count()).where(alarms.c.contact_id.is_not(None)) \
-            .group_by(alarms.c.contact_id)
-        with self.engine.connect() as conn:
-            if contact_ids is None:
-                rows = conn.execute(query).all()
-            else:
-                rows = [r for batch in _batches(contact_ids)
-                        for r in conn.execute(query.where(alarms.c.contact_id.in_(batch)))]
-        return {contact_id: int(count) for contact_id, count in rows}
 
     def feature_values(self, names: Iterable[str], *,
                        contact_ids: Iterable[str] | None = None) -> dict[str, dict[str, FeatureValue]]:
