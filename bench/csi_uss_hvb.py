@@ -39,11 +39,14 @@ sys.path.insert(0, str(ROOT))
 from features.csi import (  # noqa: E402
     CONTACT_FEATURE_NAMES, COUNT_FEATURE_NAMES, DISSATISFACTION_FEATURE_NAMES, SENTIMENT_FEATURE_NAMES,
 )
+from features.turns import TextTurn  # noqa: E402
+from models.corpora import DEFAULT_USS, SHARED_DATA, USS_SOURCES, read_uss_dir  # noqa: E402
 from models.csi import CSI_FEATURES, contact_csi_row, csi_card, load_csi_model  # noqa: E402
-from models.csi import train as csi_train  # noqa: E402
-from models.csi.fit import auc_or_none  # noqa: E402
+from models.csi.fit import BELOW_MID_CSI, DISSATISFIED_CSI, auc_or_none  # noqa: E402
+from models.csi.stacking import evaluate, heldout_metrics  # noqa: E402
+from models.csi.uss import heldout_mask, uss_contacts  # noqa: E402
 
-HVB = csi_train.SHARED_DATA / "hvb" / "calls"
+HVB = SHARED_DATA / "hvb" / "calls"
 FEATURE_SETS = {
     "counts": tuple(n for n in COUNT_FEATURE_NAMES if n != "contact_s"),
     "sentiment": SENTIMENT_FEATURE_NAMES,
@@ -67,25 +70,23 @@ def _auc(v) -> str:
 
 
 def uss_part(data: Path, limit: int | None) -> dict:
-    from models.sentiment.train import read_uss_dir
-
     start = time.perf_counter()
     dialogues = read_uss_dir(data)
     if limit is not None:
         dialogues = [d for d in dialogues if d.index < limit]
-    contacts = csi_train.uss_contacts(dialogues)
+    contacts = uss_contacts(dialogues)
     prepared_s = time.perf_counter() - start
     out: dict = {"dialogues": dict(Counter(c.source for c in contacts)),
-                 "at_most_2": dict(Counter(c.source for c in contacts if c.csi <= csi_train.DISSATISFIED_CSI + 1e-9)),
-                 "below_3": dict(Counter(c.source for c in contacts if c.csi < csi_train.BELOW_MID_CSI - 1e-9))}
+                 "at_most_2": dict(Counter(c.source for c in contacts if c.csi <= DISSATISFIED_CSI + 1e-9)),
+                 "below_3": dict(Counter(c.source for c in contacts if c.csi < BELOW_MID_CSI - 1e-9))}
     for scheme in ("grouped_5fold", "leave_one_source_out"):
         s = time.perf_counter()
-        out[scheme] = csi_train.evaluate(contacts, scheme, FEATURE_SETS, log=log)
+        out[scheme] = evaluate(contacts, scheme, FEATURE_SETS, log=log)
         out[f"{scheme}_s"] = round(time.perf_counter() - s, 1)
-    held = csi_train.heldout_mask(contacts)
+    held = heldout_mask(contacts)
     train_mean = float(np.mean([c.csi for c, h in zip(contacts, held) if not h]))
-    out["heldout_shipped"] = csi_train.heldout_metrics(load_csi_model(), [c for c, h in zip(contacts, held) if h],
-                                                       train_mean=train_mean)
+    out["heldout_shipped"] = heldout_metrics(load_csi_model(), [c for c, h in zip(contacts, held) if h],
+                                             train_mean=train_mean)
     out["prepare_s"] = round(prepared_s, 1)
     return out
 
@@ -129,11 +130,9 @@ def hvb_rows(paths: list[Path], field: str) -> tuple[list[dict], list[int | None
     for path in paths:
         call = json.loads(path.read_text(encoding="utf-8"))
         segments = sorted(call["segments"], key=lambda s: s["start_ms"])
-        speakers = ["customer" if s["speaker_role"] == "caller" else s["speaker_role"] for s in segments]
-        starts = [s["start_ms"] / 1000 for s in segments]
-        ends = [(s["start_ms"] + s["duration_ms"]) / 1000 for s in segments]
-        texts = [s.get(field) or "" for s in segments]
-        rows.append(contact_csi_row(speakers, starts, ends, texts, sentiment.predict_proba(texts), model=model))
+        turns = [TextTurn("customer" if s["speaker_role"] == "caller" else s["speaker_role"], s["start_ms"] / 1000,
+                          (s["start_ms"] + s["duration_ms"]) / 1000, s.get(field) or "") for s in segments]
+        rows.append(contact_csi_row(turns, sentiment.predict_proba([t.text for t in turns]), model=model))
         survey = (call["metadata"]["caller"].get("survey_response") or {}).get("data") or {}
         rating = survey.get("partner_rating")
         ratings.append(int(rating) if rating not in (None, "") else None)
@@ -199,12 +198,12 @@ def print_hvb(result: dict) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--uss", type=Path, default=csi_train.DEFAULT_USS)
+    parser.add_argument("--uss", type=Path, default=DEFAULT_USS)
     parser.add_argument("--hvb", type=Path, default=HVB)
     parser.add_argument("--limit", type=int, help="the first N USS dialogues of each source")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    missing = [s for s in csi_train.USS_SOURCES if not (args.uss / f"{s}.txt").is_file()]
+    missing = [s for s in USS_SOURCES if not (args.uss / f"{s}.txt").is_file()]
     if missing or not args.hvb.is_dir():
         parser.error(f"{args.uss} or {args.hvb} incomplete (see ../shared/data/README.md)")
     start = time.perf_counter()

@@ -47,9 +47,7 @@ def main(folder: Path = DEFAULT_DIR) -> None:
         call = json.loads(path.read_text(encoding="utf-8"))
         turns = call_turns(call)
         values = transcript_call_features(turns)
-        texts = [t.text for t in turns]
-        csi_row = contact_csi_row([t.speaker for t in turns], [t.start_s for t in turns], [t.end_s for t in turns],
-                                  texts, sentiment.predict_proba(texts), model=model)
+        csi_row = contact_csi_row(turns, sentiment.predict_proba([t.text for t in turns]), model=model)
         values["csi"] = float(model.predict_contacts([csi_row])[0])
         rows.append(values)
         rating = ((call["metadata"]["caller"].get("survey_response") or {}).get("data") or {}).get("partner_rating")

@@ -80,7 +80,7 @@ CONVERSATION = {
 
 def _built_call(language: str) -> tuple[np.ndarray, int]:
     """A two-minute stereo call at 8 kHz, no line said twice (repeats would skew Whisper)."""
-    from pipeline.demo import CallScript, build_call
+    from pipeline.cli.demo_set import CallScript, build_call
 
     script = CallScript(name="bench", language=language, rate_hz=8000, stereo=True, lines=CONVERSATION[language])
     samples, _ = build_call(script)
@@ -107,9 +107,10 @@ def main() -> None:
 
     from pipeline.calls.analyze import analyze_call
     from pipeline.settings import Settings
-    from pipeline.speech.asr import load_whisper, transcribe_all
-    from pipeline.speech.backends import transcriber_for
+    from pipeline.speech.asr import transcribe_all
+    from pipeline.calls.speech_models import transcriber_for
     from pipeline.speech.vad import to_16k
+    from pipeline.speech.whisper_model import load_whisper
 
     if args.file:
         samples, rate = sf.read(args.file, dtype="float32", always_2d=True)

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.sentiment.model import MODEL_DIR, MODEL_FILE, LinearSentimentModel, VaderSentimentModel  # noqa: E402
-from models.sentiment.train import DEFAULT_USS, USS_SOURCES, UssDialogue, read_uss_dir  # noqa: E402
+from models.corpora import DEFAULT_USS, USS_SOURCES, UssDialogue, read_uss_dir  # noqa: E402
 
 CACHE = Path("/tmp/cxmon_bench_uss")
 COUNT_FEATURES = ("user_turns", "user_words", "system_words")

@@ -2,8 +2,9 @@
 
 The same numbers exist for a call (timed transcript turns) and a chat (messages, whose start
 equals their end): every feature here is read from the order, the speaker and the text of the
-turns, and from per-turn numbers that the caller computed with a model and passes in as arrays
-(sentiment probabilities, a turn-level dissatisfaction score). Nothing here loads a model.
+turns (any :class:`features.turns.TurnLike`; the pipeline's ``Turn`` passes straight in), and
+from per-turn numbers that the caller computed with a model and passes in as arrays (sentiment
+probabilities, a turn-level dissatisfaction score). Nothing here loads a model.
 
 Consecutive items of the same party (a speech recogniser's segments, a burst of chat messages)
 are merged into one turn first (:func:`merge_turns`), so a call cut into many short segments
@@ -50,6 +51,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from features.turns import TextTurn, TurnLike
+
 CUSTOMER = "customer"
 AGENT_SIDE = frozenset({"agent", "bot", "ivr"})
 """Speakers counted as the centre's side; any other speaker (``unknown``) is left out."""
@@ -71,23 +74,36 @@ CONTACT_FEATURE_NAMES = COUNT_FEATURE_NAMES + SENTIMENT_FEATURE_NAMES + DISSATIS
 class MergedTurns:
     """Turns after merging runs of one party, in time order.
 
-    ``speakers`` are ``customer`` or ``agent`` (bot and IVR turns count as ``agent``);
+    Each turn's ``speaker`` is ``customer`` or ``agent`` (bot and IVR turns count as ``agent``);
     ``proba`` is (m, 3) P(negative, neutral, positive) or None when none was given.
     """
 
-    speakers: tuple[str, ...]
-    starts_s: np.ndarray
-    ends_s: np.ndarray
-    texts: tuple[str, ...]
+    turns: tuple[TextTurn, ...]
     proba: np.ndarray | None = None
 
     def __len__(self) -> int:
-        return len(self.speakers)
+        return len(self.turns)
+
+    @property
+    def speakers(self) -> tuple[str, ...]:
+        return tuple(t.speaker for t in self.turns)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return tuple(t.text for t in self.turns)
+
+    @property
+    def starts_s(self) -> np.ndarray:
+        return np.array([t.start_s for t in self.turns], dtype=float)
+
+    @property
+    def ends_s(self) -> np.ndarray:
+        return np.array([t.end_s for t in self.turns], dtype=float)
 
     @property
     def customer(self) -> np.ndarray:
         """Boolean mask of the customer turns, shape (m,)."""
-        return np.array([s == CUSTOMER for s in self.speakers], dtype=bool)
+        return np.array([t.speaker == CUSTOMER for t in self.turns], dtype=bool)
 
 
 _PUNCTUATION = ".,?!"
@@ -101,37 +117,31 @@ def _share_with(texts: Sequence[str], mark: str) -> float | None:
     return sum(mark in t for t in texts) / len(texts) if texts else None
 
 
-def _check(speakers: Sequence[str], starts_s: Sequence[float], ends_s: Sequence[float],
-           texts: Sequence[str] | None, sentiment_proba: np.ndarray | None) -> tuple[np.ndarray, np.ndarray,
-                                                                                     list[str], np.ndarray | None]:
-    if isinstance(speakers, str) or (texts is not None and isinstance(texts, str)):
-        raise TypeError("speakers and texts must be sequences of str (a list, not one string)")
-    n = len(speakers)
-    starts, ends = np.asarray(starts_s, dtype=float), np.asarray(ends_s, dtype=float)
-    if starts.shape != (n,) or ends.shape != (n,):
-        raise ValueError(f"starts_s has shape {starts.shape}, ends_s {ends.shape}; expected ({n},) for {n} speakers")
-    if not (np.isfinite(starts).all() and np.isfinite(ends).all()):
-        raise ValueError("starts_s and ends_s must be finite seconds")
-    if (ends < starts).any():
-        i = int(np.argmax(ends < starts))
-        raise ValueError(f"turn {i}: end_s {ends[i]} < start_s {starts[i]}; expected end_s >= start_s")
-    texts = [""] * n if texts is None else list(texts)
-    if len(texts) != n:
-        raise ValueError(f"{len(texts)} texts for {n} speakers; expected one text per turn")
-    bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
-    if bad is not None:
-        raise TypeError(f"texts[{bad}] is {type(texts[bad]).__name__}; expected str")
-    proba = None
-    if sentiment_proba is not None:
-        proba = np.asarray(sentiment_proba, dtype=float)
-        if proba.shape != (n, 3):
-            raise ValueError(f"sentiment_proba has shape {proba.shape}; expected ({n}, 3) for {n} speakers")
-    return starts, ends, texts, proba
+def _checked_proba(turns: Sequence[TurnLike], sentiment_proba: np.ndarray | None) -> np.ndarray | None:
+    """``sentiment_proba`` as an (n, 3) array, once every turn is known good."""
+    if isinstance(turns, str):
+        raise TypeError("turns is one string; expected a sequence of turns (a list, not one string)")
+    for i, turn in enumerate(turns):
+        if not isinstance(turn, TurnLike):
+            raise TypeError(f"turns[{i}] is {type(turn).__name__}; expected a turn with speaker, start_s, end_s, text")
+        if not isinstance(turn.text, str):
+            raise TypeError(f"turns[{i}].text is {type(turn.text).__name__}; expected str")
+        start, end = float(turn.start_s), float(turn.end_s)
+        if not (np.isfinite(start) and np.isfinite(end)):
+            raise ValueError(f"turn {i}: start_s {start}, end_s {end}; expected finite seconds")
+        if end < start:
+            raise ValueError(f"turn {i}: end_s {end} < start_s {start}; expected end_s >= start_s")
+    if sentiment_proba is None:
+        return None
+    n = len(turns)
+    proba = np.asarray(sentiment_proba, dtype=float)
+    if proba.shape != (n, 3):
+        raise ValueError(f"sentiment_proba has shape {proba.shape}; expected ({n}, 3) for {n} turns")
+    return proba
 
 
-def merge_turns(speakers: Sequence[str], starts_s: Sequence[float], ends_s: Sequence[float],
-                texts: Sequence[str] | None = None, *, sentiment_proba: np.ndarray | None = None) -> MergedTurns:
-    """Items in time order (ties keep their order), runs of one party merged into one turn.
+def merge_turns(turns: Sequence[TurnLike], *, sentiment_proba: np.ndarray | None = None) -> MergedTurns:
+    """Turns in time order (ties keep their order), runs of one party merged into one turn.
 
     A merged turn starts at its first item's start, ends at the latest end, joins the texts with
     a space and averages the items' sentiment probabilities weighted by their words (items
@@ -140,22 +150,23 @@ def merge_turns(speakers: Sequence[str], starts_s: Sequence[float], ends_s: Sequ
 
     Parameters
     ----------
-    speakers : length n, ``customer``, ``agent``, ``bot``, ``ivr`` or anything else (dropped).
-    starts_s, ends_s : length n, seconds, ``end >= start``; a chat message has start == end.
-    texts : length n or None (all empty).
+    turns : length n, each with a ``speaker`` (``customer``, ``agent``, ``bot``, ``ivr`` or
+        anything else, dropped), ``start_s`` <= ``end_s`` in seconds (a chat message has start ==
+        end) and a ``text`` (see :class:`features.turns.TurnLike`).
     sentiment_proba : (n, 3) P(negative, neutral, positive) per item, or None.
 
-    >>> m = merge_turns(["agent", "customer", "customer", "agent"], [0, 2, 3, 5], [1, 2.5, 4, 6],
-    ...                 ["Hello", "hi", "my card", "Sure"])
+    >>> from features.turns import TextTurn as T
+    >>> m = merge_turns([T("agent", 0, 1, "Hello"), T("customer", 2, 2.5, "hi"), T("customer", 3, 4, "my card"),
+    ...                  T("agent", 5, 6, "Sure")])
     >>> m.speakers, m.texts, m.ends_s.tolist()
     (('agent', 'customer', 'agent'), ('Hello', 'hi my card', 'Sure'), [1.0, 4.0, 6.0])
     """
-    starts, ends, texts, proba = _check(speakers, starts_s, ends_s, texts, sentiment_proba)
-    order = sorted((i for i, s in enumerate(speakers) if s == CUSTOMER or s in AGENT_SIDE),
-                   key=lambda i: starts[i])
+    proba = _checked_proba(turns, sentiment_proba)
+    order = sorted((i for i, t in enumerate(turns) if t.speaker == CUSTOMER or t.speaker in AGENT_SIDE),
+                   key=lambda i: float(turns[i].start_s))
     runs: list[tuple[str, list[int]]] = []
     for i in order:
-        party = CUSTOMER if speakers[i] == CUSTOMER else "agent"
+        party = CUSTOMER if turns[i].speaker == CUSTOMER else "agent"
         if runs and runs[-1][0] == party:
             runs[-1][1].append(i)
         else:
@@ -164,15 +175,14 @@ def merge_turns(speakers: Sequence[str], starts_s: Sequence[float], ends_s: Sequ
     if proba is not None:
         merged_proba = np.empty((len(runs), 3))
         for k, (_, items) in enumerate(runs):
-            weights = np.array([max(_words(texts[i]), 1) for i in items], dtype=float)
+            weights = np.array([max(_words(turns[i].text), 1) for i in items], dtype=float)
             merged_proba[k] = weights @ proba[items] / weights.sum()
-    return MergedTurns(
-        speakers=tuple(party for party, _ in runs),
-        starts_s=np.array([starts[items].min() for _, items in runs], dtype=float),
-        ends_s=np.array([ends[items].max() for _, items in runs], dtype=float),
-        texts=tuple(" ".join(t for t in (texts[i].strip() for i in items) if t) for _, items in runs),
-        proba=merged_proba,
+    merged = tuple(
+        TextTurn(party, min(float(turns[i].start_s) for i in items), max(float(turns[i].end_s) for i in items),
+                 " ".join(t for t in (turns[i].text.strip() for i in items) if t))
+        for party, items in runs
     )
+    return MergedTurns(merged, merged_proba)
 
 
 def contact_features(turns: MergedTurns, *, customer_dissatisfaction: Sequence[float] | None = None
@@ -182,7 +192,8 @@ def contact_features(turns: MergedTurns, *, customer_dissatisfaction: Sequence[f
     ``customer_dissatisfaction`` holds one score in [0, 1] per customer turn of ``turns``, in
     order (e.g. a turn-level model's P(dissatisfied)), or None.
 
-    >>> m = merge_turns(["customer", "agent"], [0, 0], [0, 0], ["Where is my card?", "It is coming today"],
+    >>> from features.turns import TextTurn as T
+    >>> m = merge_turns([T("customer", 0, 0, "Where is my card?"), T("agent", 0, 0, "It is coming today")],
     ...                 sentiment_proba=np.array([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3]]))
     >>> f = contact_features(m, customer_dissatisfaction=[0.4])
     >>> f["customer_questions"], f["customer_word_share"], f["customer_dissat_max"]
@@ -238,17 +249,17 @@ def contact_features(turns: MergedTurns, *, customer_dissatisfaction: Sequence[f
     return values
 
 
-def turn_features(speakers: Sequence[str], starts_s: Sequence[float], ends_s: Sequence[float],
-                  texts: Sequence[str] | None = None, *, sentiment_proba: np.ndarray | None = None,
+def turn_features(turns: Sequence[TurnLike], *, sentiment_proba: np.ndarray | None = None,
                   customer_dissatisfaction: Sequence[float] | None = None) -> dict[str, float | None]:
     """:func:`merge_turns` then :func:`contact_features`: the CSI features of one contact's turns.
 
     ``customer_dissatisfaction`` is per customer turn *after* merging (see :func:`merge_turns`).
 
-    >>> f = turn_features(["agent", "customer", "agent", "customer"], [0, 2, 5, 9], [2, 5, 9, 10],
-    ...                   ["How can I help?", "My card is blocked!", "Unblocked it now.", "Thanks?"])
+    >>> from features.turns import TextTurn as T
+    >>> f = turn_features([T("agent", 0, 2, "How can I help?"), T("customer", 2, 5, "My card is blocked!"),
+    ...                    T("agent", 5, 9, "Unblocked it now."), T("customer", 9, 10, "Thanks?")])
     >>> f["customer_turns"], f["customer_words"], f["agent_words"], f["customer_questions"], f["contact_s"]
     (2, 5, 7, 1, 10.0)
     """
-    turns = merge_turns(speakers, starts_s, ends_s, texts, sentiment_proba=sentiment_proba)
-    return contact_features(turns, customer_dissatisfaction=customer_dissatisfaction)
+    merged = merge_turns(turns, sentiment_proba=sentiment_proba)
+    return contact_features(merged, customer_dissatisfaction=customer_dissatisfaction)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from pipeline.csi import retrain_csi
+from pipeline.csi.retrain import retrain_csi
 from pipeline.settings import Settings
 from pipeline.store import open_store
 

@@ -19,6 +19,7 @@ from pipeline.records import EVENT_TYPES, ChatRole, Speaker, TelephonyEvent
 
 EVENTS_SUFFIX = ".events.json"
 META_SUFFIX = ".meta.json"
+SIDECAR_SUFFIXES = (EVENTS_SUFFIX, META_SUFFIX)
 # Event times a little past the end are rounding in the telephony switch, not an error.
 END_TOLERANCE_S = 0.5
 _PAIRS = {"ivr_end": "ivr_start", "hold_end": "hold_start"}

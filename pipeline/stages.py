@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from features.loudness import peak_dbfs, rms_dbfs
 from pipeline.alarms.stage import alarm_stage
-from pipeline.audio import decode_audio, probe_audio
+from pipeline.calls.audio import decode_audio, probe_audio
 from pipeline.calls.stage import analyze_stage
 from pipeline.checklists.stage import checklist_stage
 from pipeline.chats.stage import chat_stage
-from pipeline.csi import csi_stage
+from pipeline.csi.stage import csi_stage
 from pipeline.records import Contact, ErrorRecord, FeatureSet
 from pipeline.settings import Settings
 

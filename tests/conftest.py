@@ -1,4 +1,5 @@
-"""Shared fixtures: isolated settings, and the store backends every store test runs against.
+"""Shared fixtures: isolated settings, the store backends every store test runs against, and a
+Prefect server that stops before pytest closes its output.
 
 S3 and PostgreSQL tests need the live servers that ``scripts/services.sh start`` runs; they
 skip without them, and fail instead when ``CXMON_TEST_REQUIRE_SERVICES=1`` (as in CI).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +36,29 @@ def _isolated_env(monkeypatch, tmp_path):
         if name.startswith("CXMON_") and not name.startswith("CXMON_TEST_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prefect_server_stopped_before_pytest_output_closes():
+    """Stop the temporary Prefect API server at the end of the session, not at interpreter exit.
+
+    A flow run in-process outside ``prefect_test_harness`` (``cxmon model train csi`` through
+    CliRunner) starts Prefect's temporary server, which stops itself with ``atexit``. By then pytest
+    has closed the capture stream that Prefect's console log handler took as ``sys.stderr`` at
+    import, and "Stopping temporary server" ends the run with a ``--- Logging error ---``
+    traceback. Here, as the harness does, the API log and event workers are drained first, then
+    the server is stopped while that stream is still open.
+    """
+    yield
+    if "prefect.server.api.server" not in sys.modules:
+        return  # no test ran a flow: do not import Prefect just to find nothing running
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.server.api.server import SubprocessASGIServer
+
+    APILogWorker.drain_all()
+    EventsWorker.drain_all()
+    SubprocessASGIServer().stop()  # the ephemeral server, when one runs; a no-op otherwise
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """CSI: predicted customer satisfaction (0-100) of a call or chat, and the reasons behind the number.
 
+    >>> from features.turns import TextTurn
     >>> from models.csi import CSI_FEATURES, contact_csi_row, load_csi_model
     >>> model = load_csi_model()
-    >>> row = contact_csi_row(["agent", "customer"], [0.0, 2.0], [2.0, 5.0],
-    ...                       ["How can I help?", "Thanks, all sorted!"], None)
+    >>> row = contact_csi_row([TextTurn("agent", 0.0, 2.0, "How can I help?"),
+    ...                        TextTurn("customer", 2.0, 5.0, "Thanks, all sorted!")], None)
     >>> bool(0 <= model.predict_contacts([row])[0] <= 100)
     True
 """

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from features.csi import MergedTurns, contact_features, merge_turns
+from features.turns import TextTurn, TurnLike
 from models.csi.estimator import CsiLinear
 
 MODEL_DIR = Path(__file__).resolve().parent
@@ -78,12 +79,12 @@ class TurnModel:
 def turn_pairs(turns: MergedTurns) -> tuple[list[str], list[str]]:
     """For each customer turn, its text and the text of the agent turn just before it ("" if none)."""
     customer, previous, last_agent = [], [], ""
-    for speaker, text in zip(turns.speakers, turns.texts):
-        if speaker == "customer":
-            customer.append(text)
+    for turn in turns.turns:
+        if turn.speaker == "customer":
+            customer.append(turn.text)
             previous.append(last_agent)
         else:
-            last_agent = text
+            last_agent = turn.text
     return customer, previous
 
 
@@ -100,24 +101,19 @@ def turn_inputs(turns: MergedTurns, embed: Callable[[Sequence[str]], np.ndarray]
     return np.array([np.concatenate([at[c], at[p] if p else zero]) for c, p in zip(customer, previous)])
 
 
-def contact_turns(speakers: Sequence[str], starts_s: Sequence[float], ends_s: Sequence[float],
-                  texts: Sequence[str], sentiment_proba: np.ndarray | None) -> MergedTurns:
-    """Cleaned texts (:func:`clean_turn_text`), items left empty dropped, runs of a party merged."""
-    if isinstance(texts, str) or len(texts) != len(speakers):
-        raise ValueError(f"texts: expected a list of {len(speakers)} strings, one per turn")
-    cleaned = [clean_turn_text(t) if isinstance(t, str) else t for t in texts]
-    keep = [i for i, t in enumerate(cleaned) if not isinstance(t, str) or t]
+def contact_turns(turns: Sequence[TurnLike], sentiment_proba: np.ndarray | None) -> MergedTurns:
+    """Cleaned texts (:func:`clean_turn_text`), turns left empty dropped, runs of a party merged."""
+    if isinstance(turns, str):
+        raise TypeError("turns is one string; expected a sequence of turns (a list, not one string)")
+    cleaned = [TextTurn(t.speaker, t.start_s, t.end_s, clean_turn_text(t.text)) for t in turns]
+    keep = [i for i, t in enumerate(cleaned) if t.text]
     proba = None
     if sentiment_proba is not None:
         proba = np.asarray(sentiment_proba, dtype=float)
-        if proba.shape != (len(speakers), 3):
-            raise ValueError(f"sentiment_proba has shape {proba.shape}; expected ({len(speakers)}, 3)")
+        if proba.shape != (len(cleaned), 3):
+            raise ValueError(f"sentiment_proba has shape {proba.shape}; expected ({len(cleaned)}, 3)")
         proba = proba[keep]
-    starts, ends = np.asarray(starts_s, dtype=float), np.asarray(ends_s, dtype=float)
-    if starts.shape != (len(speakers),) or ends.shape != (len(speakers),):
-        raise ValueError(f"starts_s {starts.shape}, ends_s {ends.shape}; expected ({len(speakers)},) each")
-    return merge_turns([speakers[i] for i in keep], starts[keep], ends[keep], [cleaned[i] for i in keep],
-                       sentiment_proba=proba)
+    return merge_turns([cleaned[i] for i in keep], sentiment_proba=proba)
 
 
 class CsiModel:
@@ -199,18 +195,17 @@ def _default_embed(texts: Sequence[str]) -> np.ndarray:
     return embed(texts)
 
 
-def contact_csi_row(speakers: Sequence[str], starts_s: Sequence[float], ends_s: Sequence[float],
-                    texts: Sequence[str], sentiment_proba: np.ndarray | None, *, model: CsiModel | None = None,
+def contact_csi_row(turns: Sequence[TurnLike], sentiment_proba: np.ndarray | None, *, model: CsiModel | None = None,
                     embed: Callable[[Sequence[str]], np.ndarray] | None = None) -> dict[str, float | None]:
     """The feature row of one contact (every name in features.csi.CONTACT_FEATURE_NAMES).
 
     Parameters
     ----------
-    speakers : per turn or message, ``customer``, ``agent`` (``bot``/``ivr`` count as agent;
-        anything else is left out).
-    starts_s, ends_s : seconds; a chat message has start == end. Only the order matters here.
-    texts : the text of each turn; transcript markup (``[noise]``, ``<unk>``) is removed and
-        turns left empty are dropped.
+    turns : the turns or messages (:class:`features.turns.TurnLike`: the pipeline's ``Turn``,
+        or a ``TextTurn``). Speakers ``customer``, ``agent`` (``bot``/``ivr`` count as agent;
+        anything else is left out); times in seconds, a chat message has start == end, only
+        the order matters here; transcript markup (``[noise]``, ``<unk>``) is removed from
+        the texts and turns left empty are dropped.
     sentiment_proba : (n, 3) P(negative, neutral, positive) of each turn from the shipped
         sentiment model (``load_sentiment_model(lang).predict_proba(texts)``), or None.
     model : whose turn model scores the customer turns; default the shipped one.
@@ -220,8 +215,8 @@ def contact_csi_row(speakers: Sequence[str], starts_s: Sequence[float], ends_s: 
     per turn on one core) for the turn model's ``customer_dissat_*`` features.
     """
     model = load_csi_model() if model is None else model
-    turns = contact_turns(speakers, starts_s, ends_s, texts, sentiment_proba)
+    merged = contact_turns(turns, sentiment_proba)
     score = None
     if model.turn is not None:
-        score = model.turn.proba(turn_inputs(turns, embed or _default_embed))
-    return contact_features(turns, customer_dissatisfaction=score)
+        score = model.turn.proba(turn_inputs(merged, embed or _default_embed))
+    return contact_features(merged, customer_dissatisfaction=score)

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pipeline.alarms.rules import Aggregate, Rule, lookup, matches, names, render
-from pipeline.facts import ContactFacts, flat_values
+from pipeline.alarms.ruleset import Aggregate, Rule, render
 from pipeline.records import Alarm, Contact, FeatureValue
+from pipeline.rules.conditions import lookup, matches, names
+from pipeline.rules.facts import ContactFacts, flat_values
 
 if TYPE_CHECKING:
     from pipeline.alarms.sinks import Sinks

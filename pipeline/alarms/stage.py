@@ -13,7 +13,7 @@ from pipeline.settings import Settings
 
 if TYPE_CHECKING:
     from pipeline.alarms.evaluate import Outcome
-    from pipeline.alarms.rules import RuleSet
+    from pipeline.alarms.ruleset import RuleSet
     from pipeline.alarms.sinks import Sinks
     from pipeline.store import Store
 
@@ -42,7 +42,7 @@ def evaluate_one(store: Store, contact: Contact, rules: RuleSet, sinks: Sinks, *
                  timezone: str = "UTC") -> Outcome:
     """The contact rules on the contact, then the aggregate rules its window and group take part in."""
     from pipeline.alarms.evaluate import evaluate_aggregates, evaluate_contact
-    from pipeline.facts import contact_facts
+    from pipeline.rules.facts import contact_facts
 
     outcome = evaluate_contact(store, contact_facts(store, contact), rules.contact_rules, sinks, now=now)
     return outcome.add(evaluate_aggregates(store, rules.aggregate_rules, sinks, now=now, timezone=timezone,
@@ -97,7 +97,7 @@ def evaluate_new_answers(store: Store, settings: Settings, now: datetime, *, sin
     """
     from pipeline.alarms.evaluate import evaluate_aggregates, evaluate_contact
     from pipeline.alarms.sinks import sinks_from_settings
-    from pipeline.facts import contact_facts
+    from pipeline.rules.facts import contact_facts
 
     rules = rules_from_settings(settings)
     sinks = sinks or sinks_from_settings(settings)

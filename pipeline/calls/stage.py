@@ -8,9 +8,9 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.audio import decode_audio
+from pipeline.calls.audio import decode_audio
 from pipeline.calls.analyze import analyze_call
-from pipeline.records import Contact, FeatureSet, Transcript
+from pipeline.records import Contact, FeatureSet, Transcript, Turn
 from pipeline.settings import Settings
 from pipeline.text.annotate import annotate_turns
 from pipeline.text.pii import redact_turn
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def analyze_stage(store: Store, contact: Contact, settings: Settings) -> FeatureSet:
-    from pipeline.speech.backends import diarizer_for, transcriber_for
+    from pipeline.calls.speech_models import diarizer_for, transcriber_for
     from pipeline.store.objects import put_bytes
 
     with store.objects.open(contact.object_key) as fh:
@@ -44,9 +44,17 @@ def analyze_stage(store: Store, contact: Contact, settings: Settings) -> Feature
         document = json.dumps([asdict(turn) for turn in transcript.turns], ensure_ascii=False).encode()
         put_bytes(store.objects, f"unredacted/{contact.contact_id}.json", document, content_type="application/json")
     if settings.pii_redaction:
-        transcript = replace(transcript, turns=tuple(redact_turn(turn) for turn in transcript.turns))
+        transcript = replace(transcript, turns=tuple(_redacted(turn) for turn in transcript.turns))
     store.catalog.put_transcript(transcript)
     return FeatureSet(contact_id=contact.contact_id, name="call", values={**analysis.features, **text_values})
+
+
+def _redacted(turn: Turn) -> Turn:
+    """The turn with personal data tagged. Its sentiment probabilities belong to the text they were
+    computed on: kept when redaction left the text as it was, else dropped (the ``csi`` stage then
+    scores the redacted text, as it would any turn without them)."""
+    redacted = redact_turn(turn)
+    return redacted if redacted.text == turn.text else replace(redacted, sentiment_proba=None)
 
 
 def _no_diarization(samples_16k, spans):

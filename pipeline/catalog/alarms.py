@@ -13,13 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipeline.catalog.sql import utc as _utc
 from pipeline.catalog.schema import (alarms, contacts, customer_flags, feature_sets, scores, stage_runs,
                                     survey_answers)
+from pipeline.catalog.sql import batches, utc as _utc
 from pipeline.records import Alarm, Contact, FeatureSet, Score, SurveyAnswer
-
-_CHUNK = 500  # ids per IN (...) list
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,12 +158,11 @@ class AlarmRecords:
     def results_of(self, contact_ids: Iterable[str]) -> dict[str, tuple[list[FeatureSet], list[Score],
                                                                       list[SurveyAnswer]]]:
         """``{contact_id: (feature sets, scores, survey answers)}`` of many contacts in a few queries,
-        each list in the order :func:`pipeline.facts.contact_facts` reads it."""
+        each list in the order :func:`pipeline.rules.facts.contact_facts` reads it."""
         wanted = sorted(set(contact_ids))
         found: dict[str, tuple[list, list, list]] = {c: ([], [], []) for c in wanted}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start:start + _CHUNK]
+            for chunk in batches(wanted):
                 for r in conn.execute(feature_sets.select().where(feature_sets.c.contact_id.in_(chunk))
                                       .order_by(feature_sets.c.contact_id, feature_sets.c.name)):
                     found[r.contact_id][0].append(FeatureSet(r.contact_id, r.name, r.values, version=r.version))
@@ -213,7 +209,6 @@ class AlarmRecords:
             if contact_ids is None:
                 rows = conn.execute(query).all()
             else:
-                wanted = sorted(set(contact_ids))
-                rows = [r for start in range(0, len(wanted), _CHUNK)
-                        for r in conn.execute(query.where(alarms.c.contact_id.in_(wanted[start:start + _CHUNK])))]
+                rows = [r for chunk in batches(contact_ids)
+                        for r in conn.execute(query.where(alarms.c.contact_id.in_(chunk)))]
         return {contact_id: int(count) for contact_id, count in rows}

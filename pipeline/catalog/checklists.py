@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from pipeline.catalog.sql import utc as _utc
 from pipeline.catalog.schema import checklist_results as table
+from pipeline.catalog.sql import utc as _utc
 from pipeline.records import AUTOMATIC_STATES, ChecklistResult
-
 
 
 class ChecklistRecords:

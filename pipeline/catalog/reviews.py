@@ -3,32 +3,24 @@ of checklist answers (table checklist_results: state, reviewer, comment, and the
 gives; the automatic answers are written and read in :mod:`pipeline.catalog.checklists`).
 
 A mixin of :class:`pipeline.catalog.Catalog`: its methods use ``self.engine`` (SQLAlchemy 2).
-The rules of the workflow are in :mod:`pipeline.review.workflow`; here they are applied inside one
-transaction, so two people acting on the same answer at once cannot both succeed.
+The catalog decides nothing about reviews: which event may change which answer, and how, is a fact of
+the records (:mod:`pipeline.records.review_states`). Here that step is taken inside one transaction
+that locks the answer and updates it only if its state is still the one the step started from, so
+two people acting on the same answer at once cannot both succeed. The review capability
+(:mod:`pipeline.review`) builds the events and calls :meth:`ReviewRecords.record_review`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from pipeline.catalog.sql import dialect_insert, utc as _utc
 from pipeline.catalog.schema import checklist_results, contacts, feature_sets, review_assignments, review_events
-from pipeline.records import ChecklistResult, FeatureValue
-from pipeline.review.records import ReviewAssignment, ReviewError, ReviewEvent
-from pipeline.review.workflow import FIRST_REVIEW, answer_of, item_key, next_item
-
-_BATCH = 500
-
-
-
-def _batches(values: Iterable[str]) -> list[list[str]]:
-    wanted = sorted(set(values))
-    return [wanted[start:start + _BATCH] for start in range(0, len(wanted), _BATCH)]
-
+from pipeline.catalog.sql import batches, dialect_insert, utc as _utc
+from pipeline.records import ChecklistResult, FeatureValue, ReviewAssignment, ReviewError, ReviewEvent
+from pipeline.records.review_states import FIRST_REVIEW, check_people, item_key, next_item, recorded_events
 
 def _item(row: sa.Row) -> ChecklistResult:
     return ChecklistResult(
@@ -91,14 +83,8 @@ class ReviewRecords:
                                       f"{event.item_id!r} of checklist {event.checklist_id!r}")
                 item = _item(row)
                 new = next_item(item, event, operator_id=operators[event.contact_id])
-                if (event.action in ("confirm", "override") and item.state in FIRST_REVIEW
-                        and item.source != "reviewer" and (item.value is not None or item.not_applicable)):
-                    kept = ReviewEvent(contact_id=item.contact_id, checklist_id=item.checklist_id,
-                                       item_id=item.item_id, actor=item.source, role="system", action="auto",
-                                       at=event.at, value=answer_of(item))
-                    conn.execute(review_events.insert().values(_event_row(kept)))
-                recorded = dataclasses.replace(event, value=answer_of(new))
-                conn.execute(review_events.insert().values(_event_row(recorded)))
+                for recorded in recorded_events(item, event, new):
+                    conn.execute(review_events.insert().values(_event_row(recorded)))
                 done = conn.execute(
                     t.update().where(_item_key(*item_key(item)) & (t.c.state == item.state)).values(
                         value=new.value, not_applicable=new.not_applicable, source=new.source, state=new.state,
@@ -141,9 +127,7 @@ class ReviewRecords:
                                         .where(contacts.c.contact_id == event.contact_id)).first()
                 if operator is None:
                     raise ReviewError(f"calibrate: no contact {event.contact_id!r}")
-                if operator.operator_id is not None and operator.operator_id == event.actor:
-                    raise ReviewError(f"calibrate on contact {event.contact_id}: {event.actor!r} is its operator "
-                                      f"and may not review it")
+                check_people(event, operator_id=operator.operator_id)
                 if conn.execute(sa.select(t.c.item_id).where(
                         _item_key(event.contact_id, event.checklist_id, event.item_id))).first() is None:
                     raise ReviewError(f"calibrate: contact {event.contact_id} has no answer to item "
@@ -216,7 +200,7 @@ class ReviewRecords:
             if contact_ids is None:
                 rows = conn.execute(query).all()
             else:
-                rows = [r for batch in _batches(contact_ids)
+                rows = [r for batch in batches(contact_ids)
                         for r in conn.execute(query.where(feature_sets.c.contact_id.in_(batch)))]
         found: dict[str, dict[str, FeatureValue]] = {}
         for contact_id, values in rows:

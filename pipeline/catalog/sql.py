@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -12,6 +13,16 @@ def utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+BATCH = 500
+"""Ids per ``IN (...)`` list: well below what SQLite and PostgreSQL accept in one statement."""
+
+
+def batches(values: Iterable[str]) -> list[list[str]]:
+    """The distinct ``values``, sorted, in lists of at most :data:`BATCH` for ``IN (...)`` queries."""
+    wanted = sorted(set(values))
+    return [wanted[start:start + BATCH] for start in range(0, len(wanted), BATCH)]
 
 
 def dialect_insert(engine: sa.Engine):

@@ -1,4 +1,4 @@
-"""What every chat parser shares: line problems, the format error, and who-is-who by author name.
+"""What every chat parser shares: the format error, and who-is-who by author name.
 
 Name-based formats (Telegram, WhatsApp) carry no roles, so roles come from names:
 
@@ -23,22 +23,6 @@ from pipeline.records import CHAT_ROLES, ChatMessage
 
 class ChatFormatError(ValueError):
     """The file cannot be read as a chat at all; the message names the file and what was expected."""
-
-
-@dataclass(frozen=True, slots=True)
-class LineProblem:
-    """A part of a chat file that was left out, and why.
-
-    ``line`` is the 1-based physical line in the file where the problem starts (0 = the file as
-    a whole, or a line that cannot be told, as in minified JSON).
-    """
-
-    line: int
-    message: str
-
-    def __post_init__(self) -> None:
-        if self.line < 0:
-            raise ValueError(f"line={self.line}; expected a 1-based line number, or 0 for the whole file")
 
 
 @dataclass(frozen=True, slots=True)

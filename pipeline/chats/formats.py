@@ -17,11 +17,12 @@ The format comes from the file's suffix:
 Text is UTF-8 (a BOM is dropped) or, when it is not valid UTF-8, cp1251.
 
 Bad input is handled at two levels. A line (a record, a message) that cannot be read becomes a
-:class:`LineProblem` with its line number and the rest of the file is kept. A file that yields
-no message at all (empty, not the format its suffix names, a CSV header without a required
-column, every line bad) raises :class:`ChatFormatError` naming the file, what was expected and
-the first problems. Roles in ``.jsonl``/``.csv`` come from the file and ``roles`` is not used
-there; for Telegram and WhatsApp see :mod:`pipeline.chats.base` for how names become roles.
+:class:`~pipeline.jsonlines.LineProblem` with its line number and the rest of the file is kept.
+A file that yields no message at all (empty, not the format its suffix names, a CSV header
+without a required column, every line bad) raises :class:`ChatFormatError` naming the file,
+what was expected and the first problems. Roles in ``.jsonl``/``.csv`` come from the file and
+``roles`` is not used there; for Telegram and WhatsApp see :mod:`pipeline.chats.base` for how
+names become roles.
 """
 
 from __future__ import annotations
@@ -30,24 +31,22 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import PurePath
 from typing import Any
 
 from pipeline.chats import telegram, whatsapp
-from pipeline.chats.base import Authored, ChatFormatError, LineProblem, checked_roles, with_roles
+from pipeline.chats.base import Authored, ChatFormatError, checked_roles, with_roles
+from pipeline.jsonlines import LineProblem, csv_delimiter, csv_rows, decoded_text, jsonl_objects
 from pipeline.records import CHAT_ROLES, ChatMessage
 
-__all__ = [
-    "CHAT_SUFFIXES", "ChatFormatError", "LineProblem", "ParsedChats", "decode_chat_text", "parse_chat",
-]
+__all__ = ["CHAT_SUFFIXES", "ChatFormatError", "LineProblem", "ParsedChats", "parse_chat"]
 
 CHAT_SUFFIXES = frozenset({".jsonl", ".csv", ".json", ".txt"})
 REQUIRED_COLUMNS = ("chat_id", "ts", "role", "text")
 _FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".json": "telegram", ".txt": "whatsapp"}
-_UTF8_BOM = b"\xef\xbb\xbf"
 _SHOWN_PROBLEMS = 3
 
 
@@ -71,28 +70,6 @@ class ParsedChats:
             raise ValueError(f"format={self.format!r}; expected one of {sorted(_FORMATS.values())}")
         if self.roles_source not in ("file", "mapping", "guess"):
             raise ValueError(f"roles_source={self.roles_source!r}; expected file, mapping or guess")
-
-
-def decode_chat_text(data: bytes) -> tuple[str, str]:
-    """The text of a chat file and its encoding, ``"utf-8"`` or ``"cp1251"``.
-
-    Valid UTF-8 is always read as UTF-8 (a leading BOM is dropped); anything else is read as
-    cp1251, which is what Russian Windows and Excel write. Raises ValueError for UTF-16 text and
-    for bytes that are neither.
-
-    >>> decode_chat_text("Привет".encode("cp1251"))
-    ('Привет', 'cp1251')
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValueError("UTF-16 text; expected UTF-8 or cp1251 (save the export as UTF-8)")
-    try:
-        return data.removeprefix(_UTF8_BOM).decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1251"), "cp1251"
-    except UnicodeDecodeError as error:
-        raise ValueError(f"byte 0x{data[error.start]:02x} at {error.start} is neither UTF-8 nor cp1251") from None
 
 
 def _sent_at(value: Any) -> datetime:
@@ -123,31 +100,24 @@ def _record(fields: Mapping[str, Any]) -> ChatMessage:
     return ChatMessage(str(chat_id).strip(), _sent_at(fields["ts"]), role_name, author.strip(), text)
 
 
-def _read_jsonl(text: str) -> tuple[list[ChatMessage], list[LineProblem]]:
-    messages, problems = [], []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            fields = json.loads(line)
-        except json.JSONDecodeError as error:
-            where = f"{error.msg} at column {error.colno}"
-            problems.append(LineProblem(number, f"not JSON ({where}); expected one JSON object per line"))
-            continue
-        if not isinstance(fields, dict):
-            problems.append(LineProblem(number, f"a JSON {type(fields).__name__}; expected an object"))
-            continue
+def _messages(rows: Iterator[tuple[int, Mapping[str, Any]]], problems: list[LineProblem]) -> list[ChatMessage]:
+    messages = []
+    for number, fields in rows:
         try:
             messages.append(_record(fields))
         except ValueError as error:
             problems.append(LineProblem(number, str(error)))
-    return messages, problems
+    return messages
+
+
+def _read_jsonl(text: str) -> tuple[list[ChatMessage], list[LineProblem]]:
+    problems: list[LineProblem] = []
+    return _messages(jsonl_objects(text, problems), problems), problems
 
 
 def _read_csv(name: str, text: str) -> tuple[list[ChatMessage], list[LineProblem]]:
     header_line = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max([",", ";", "\t"], key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(header_line))
     header = [column.strip().lower() for column in next(reader, [])]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
@@ -155,19 +125,9 @@ def _read_csv(name: str, text: str) -> tuple[list[ChatMessage], list[LineProblem
             f"{name}: header {header_line.strip()[:80]!r} lacks {', '.join(missing)}; "
             f"expected columns chat_id, ts, role, author, text separated by ',' or ';'"
         )
-    messages, problems = [], []
-    start = reader.line_num + 1
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            if len(row) != len(header):
-                problems.append(LineProblem(start, f"{len(row)} fields; expected {len(header)} as in the header"))
-            else:
-                try:
-                    messages.append(_record(dict(zip(header, row, strict=True))))
-                except ValueError as error:
-                    problems.append(LineProblem(start, str(error)))
-        start = reader.line_num + 1
-    return messages, problems
+    problems: list[LineProblem] = []
+    rows = ((line, dict(zip(header, row, strict=True))) for line, row in csv_rows(reader, header, problems))
+    return _messages(rows, problems), problems
 
 
 def _read_telegram(name: str, text: str, timezone: tzinfo) -> tuple[list[Authored], list[LineProblem]]:
@@ -208,13 +168,18 @@ def parse_chat(
     ``roles`` maps author names to roles for Telegram and WhatsApp; ``timezone`` is where times
     without an offset were written (WhatsApp, old Telegram exports). Raises ChatFormatError when
     the file yields no message, ValueError when ``roles`` names a role that does not exist.
+
+    >>> data = "chat_id;ts;role;text\\n7;2024-05-01T13:00:00+03:00;customer;Привет".encode("cp1251")
+    >>> parsed = parse_chat("c.csv", data)
+    >>> parsed.format, parsed.encoding, [(m.chat_id, m.role, m.text) for m in parsed.chats["7"]]
+    ('csv', 'cp1251', [('7', 'customer', 'Привет')])
     """
     keyed_roles = checked_roles(roles)
     suffix = PurePath(name).suffix.lower()
     if suffix not in _FORMATS:
         raise ChatFormatError(f"{name}: suffix {suffix!r}; expected one of {', '.join(sorted(CHAT_SUFFIXES))}")
     try:
-        text, encoding = decode_chat_text(data)
+        text, encoding = decoded_text(data)
     except ValueError as error:
         raise ChatFormatError(f"{name}: {error}") from None
     kind = _FORMATS[suffix]

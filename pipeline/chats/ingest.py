@@ -4,6 +4,7 @@ The contact's object is the chat rewritten in cxmon's JSON Lines format, with pe
 tagged when ``pii_redaction`` is on. The export's raw bytes are kept under ``raw/`` only where
 the originals may be kept (``keep_unredacted``, or redaction off); a file that cannot be read as
 a chat at all goes to quarantine, as does a file with malformed lines (for a person to look at).
+:data:`CHAT_EXPORTS` is the input kind that :data:`pipeline.ingest.INPUT_KINDS` lists.
 """
 
 from __future__ import annotations
@@ -14,19 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from pipeline.chats.formats import ChatFormatError, parse_chat
+from pipeline.chats.formats import CHAT_SUFFIXES, ChatFormatError, parse_chat
 from pipeline.records import ChatMessage, Contact
 from pipeline.settings import Settings
-from pipeline.sidecars import CallMeta, SidecarError, parse_meta
+from pipeline.sidecars import EVENTS_SUFFIX, META_SUFFIX, CallMeta, SidecarError, parse_meta
+from pipeline.store import RAW_PREFIX, Store
+from pipeline.store.intake import IngestReport, InputKind, add_contact, quarantine, quarantine_problems
+from pipeline.store.objects import content_key, put_bytes, put_file_once
 from pipeline.text.language import guess_language
 from pipeline.text.pii import redact
-
-if TYPE_CHECKING:
-    from pipeline.ingest import IngestReport
-    from pipeline.store import Store
 
 CHATS_PREFIX = "chats"
 
@@ -54,8 +53,6 @@ def chat_contact_id(file_sha256: str, chat_id: str) -> str:
 
 
 def _read_meta(store: Store, item: ChatInput, report: IngestReport) -> CallMeta:
-    from pipeline.ingest import quarantine
-
     if item.meta is None:
         return CallMeta()
     try:
@@ -72,10 +69,6 @@ def ingest_chat(
 
     A chat's language is the meta sidecar's, else ``language``, else guessed from its letters.
     """
-    from pipeline.ingest import quarantine
-    from pipeline.store import RAW_PREFIX
-    from pipeline.store.objects import content_key, put_bytes, put_file_once
-
     name = item.path.name
     data = item.path.read_bytes()
     meta = _read_meta(store, item, report)
@@ -85,9 +78,7 @@ def ingest_chat(
     except ChatFormatError as error:
         report.errors.append(quarantine(store, item.path, stage="ingest", message=str(error)))
         return
-    for problem in parsed.problems:
-        where = f"line {problem.line}: " if problem.line else ""
-        report.errors.append(quarantine(store, item.path, stage="ingest", message=f"{name}: {where}{problem.message}"))
+    quarantine_problems(store, item.path, parsed.problems, report)
     if settings.keep_unredacted or not settings.pii_redaction:
         put_file_once(store.objects, RAW_PREFIX, item.path, content_type="text/plain", metadata={"source": name})
     file_sha = hashlib.sha256(data).hexdigest()
@@ -103,7 +94,7 @@ def ingest_chat(
         first_agent = next((m.author for m in messages if m.role == "agent" and m.author), None)
         contact = Contact(
             contact_id=contact_id,
-            channel="chat",
+            channel=CHAT_EXPORTS.channel,
             source=str(item.path) if len(parsed.chats) == 1 else f"{item.path}#{chat_id}",
             object_key=key,
             started_at=meta.started_at or messages[0].sent_at,
@@ -113,7 +104,17 @@ def ingest_chat(
             ingested_at=datetime.now(UTC),
             language=meta.language or language or guess_language([m.text for m in messages], default=settings.language),
         )
-        if store.catalog.add_contact(contact):
-            report.new.append(contact_id)
-        else:
-            report.existing.append(contact_id)
+        add_contact(store, contact, report)
+
+
+CHAT_EXPORTS = InputKind(
+    name="chats",
+    noun="chat",
+    expected=f"a chat export ({', '.join(sorted(CHAT_SUFFIXES))})",
+    suffixes=tuple(sorted(CHAT_SUFFIXES)),
+    input_of=lambda path, sidecars: ChatInput(path, meta=sidecars.get(META_SUFFIX)),
+    ingest=ingest_chat,
+    channel="chat",
+    sidecars=frozenset({META_SUFFIX}),
+    refused={EVENTS_SUFFIX: "telephony events beside a chat export"},
+)

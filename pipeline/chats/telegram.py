@@ -20,7 +20,8 @@ import re
 from datetime import datetime, tzinfo
 from typing import Any
 
-from pipeline.chats.base import Authored, LineProblem
+from pipeline.chats.base import Authored
+from pipeline.jsonlines import LineProblem
 
 EXPECTED = (
     'a Telegram Desktop export (result.json): an object with "id", "name", "type" and a '

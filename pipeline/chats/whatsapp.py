@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, tzinfo
 
-from pipeline.chats.base import Authored, LineProblem
+from pipeline.chats.base import Authored
+from pipeline.jsonlines import LineProblem
 
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
 _STAMP = (

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from pipeline.checklists.forms import Checklist, Item
 from pipeline.checklists.rules import Evidence, RuleResult, evaluate_rule
-from pipeline.checklists.schema import Checklist, Item, checklist_phrase_path, checklist_phrase_tags
-from pipeline.facts import ContactFacts
+from pipeline.checklists.schema import checklist_phrase_path, checklist_phrase_tags
 from pipeline.records import ChecklistResult
+from pipeline.rules.facts import ContactFacts
 
 
 def with_checklist_tags(facts: ContactFacts, language: str, *, tags: Iterable[str] | None = None) -> ContactFacts:

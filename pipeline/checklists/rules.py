@@ -1,4 +1,4 @@
-"""The rule language of checklist items: a few named checks over :class:`~pipeline.facts.ContactFacts`.
+"""The rule language of checklist items: a few named checks over :class:`~pipeline.rules.facts.ContactFacts`.
 
 A rule is a YAML mapping with exactly one of these keys (its kind), plus that kind's options::
 
@@ -19,18 +19,21 @@ Nothing is evaluated as Python. Each rule gives an outcome and the evidence that
 - ``na``: the rule cannot apply (no holds in the call, no agent turns in a bot-only chat, a
   feature that cannot exist for this contact);
 - ``unknown``: the data is missing (no transcript, a feature not computed), so a reviewer decides.
+
+A feature is read and compared as alarm rules read theirs (:mod:`pipeline.rules.conditions`:
+``csat`` reads the survey answer ``survey.csat``). Reading a rule from a checklist file is
+:mod:`pipeline.checklists.rule_schema`'s job.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.checklists.located import LList, LMap, Problems
-from pipeline.facts import ContactFacts
-from pipeline.records import SENTIMENTS, SPEAKERS, FeatureValue, Turn
+from pipeline.records import FeatureValue, Turn
+from pipeline.rules.conditions import OPERATORS, compares, number, value_name
+from pipeline.rules.facts import ContactFacts
 
 Outcome = Literal["pass", "fail", "na", "unknown"]
 EXCERPT_CHARS = 120
@@ -38,6 +41,8 @@ EVIDENCE_TURNS = 3
 """At most this many turns are quoted as evidence of one failure (the rest are counted)."""
 HOLD_ANNOUNCEMENT_TAG = "hold_announcement"
 DEFAULT_HOLD_WINDOW_S = 10.0
+_BROKEN = {"min": "<", "max": ">"}
+"""How a value breaks a bound, in a failed feature rule's note."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,42 +150,35 @@ class TagRule:
         return {self.tag}
 
 
-def _number(value: FeatureValue) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
 @dataclass(frozen=True, slots=True)
 class FeatureRule:
-    """``min <= values[feature] <= max`` (either bound may be left out)."""
+    """``min <= values[feature] <= max`` (either bound may be left out), compared by the condition core."""
 
     feature: str
     min: float | None = None
     max: float | None = None
 
     def check(self, facts: ContactFacts) -> RuleResult:
-        if self.feature not in facts.values:
+        key = value_name(facts.values, self.feature)
+        if key is None:
             return RuleResult("unknown", (Evidence(f"{self.feature} was not computed for this contact",
                                                    feature=self.feature),))
-        raw = facts.values[self.feature]
+        raw = facts.values[key]
         if raw is None:
             return RuleResult("na", (Evidence(f"{self.feature} cannot exist for this contact",
                                               feature=self.feature),))
-        value = _number(raw)
+        value = number(raw)
         if value is None:
             return RuleResult("unknown", (Evidence(f"{self.feature} = {raw!r} is not a number",
                                                    feature=self.feature, value=raw),))
         shown = f"{round(value, 2):g}"
-        if self.min is not None and value < self.min:
-            return RuleResult("fail", (Evidence(f"{self.feature} = {shown} < {self.min:g} (min)",
-                                                feature=self.feature, value=raw),))
-        if self.max is not None and value > self.max:
-            return RuleResult("fail", (Evidence(f"{self.feature} = {shown} > {self.max:g} (max)",
-                                                feature=self.feature, value=raw),))
-        bounds = " and ".join(b for b in (f">= {self.min:g}" if self.min is not None else "",
-                                          f"<= {self.max:g}" if self.max is not None else "") if b)
-        return RuleResult("pass", (Evidence(f"{self.feature} = {shown}, {bounds}", feature=self.feature,
+        bounds = [(op, bound) for op, bound in (("min", self.min), ("max", self.max)) if bound is not None]
+        for op, bound in bounds:
+            if not compares(value, op, bound):
+                return RuleResult("fail", (Evidence(f"{self.feature} = {shown} {_BROKEN[op]} {bound:g} ({op})",
+                                                    feature=self.feature, value=raw),))
+        passed = " and ".join(f"{OPERATORS[op]} {bound:g}" for op, bound in bounds)
+        return RuleResult("pass", (Evidence(f"{self.feature} = {shown}, {passed}", feature=self.feature,
                                             value=raw),))
 
     def tags(self) -> set[str]:
@@ -300,201 +298,3 @@ Rule = TagRule | FeatureRule | SentimentRule | HoldsAnnouncedRule | AllRule | An
 def evaluate_rule(rule: Rule, facts: ContactFacts) -> RuleResult:
     """The rule's outcome on one contact and the evidence for it."""
     return rule.check(facts)
-
-
-# --- parsing ---------------------------------------------------------------------------------
-
-class _Reader:
-    """Reads a rule mapping, reporting each mistake at its line with the item's name in front."""
-
-    def __init__(self, problems: Problems, where: str, known_tags: frozenset[str]) -> None:
-        self.problems, self.where, self.known_tags = problems, where, known_tags
-
-    def bad(self, line: int, message: str) -> None:
-        self.problems.add(line, f"{self.where}: rule: {message}")
-
-    def mapping_keys(self, rule: LMap, allowed: Sequence[str], kind: str) -> bool:
-        extra = [k for k in rule if k not in allowed]
-        for key in extra:
-            self.bad(rule.key_line(key), f"{kind}: unknown option {key!r}; expected some of {list(allowed)}")
-        return not extra
-
-    def count(self, rule: LMap, key: str) -> int | None:
-        value = rule.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.bad(rule.value_line(key), f"{key} {value!r}; expected a whole number of turns >= 1")
-            return None
-        return value
-
-    def number(self, rule: LMap, key: str, *, positive: bool = False) -> float | None:
-        value = rule.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                or (positive and value <= 0):
-            self.bad(rule.value_line(key), f"{key} {value!r}; expected a number{' > 0' if positive else ''}")
-            return None
-        return float(value)
-
-    def speaker(self, rule: LMap, key: str = "speaker") -> str | None:
-        value = rule.get(key)
-        if value is None:
-            return None
-        if value not in SPEAKERS:
-            self.bad(rule.value_line(key), f"{key} {value!r}; expected one of {sorted(SPEAKERS)}")
-            return None
-        return value
-
-    def tag(self, rule: LMap, key: str) -> str | None:
-        value = rule[key]
-        if not isinstance(value, str) or value not in self.known_tags:
-            self.bad(rule.value_line(key), f"{key} {value!r}; expected a phrase tag, one of {sorted(self.known_tags)}")
-            return None
-        return value
-
-    def window(self, rule: LMap) -> tuple[int | None, int | None]:
-        within, last = self.count(rule, "within_turns"), self.count(rule, "last_turns")
-        if "within_turns" in rule and "last_turns" in rule:
-            self.bad(rule.key_line("last_turns"), "within_turns and last_turns together; expected one of them")
-        return within, last
-
-
-def _tag_rule(r: _Reader, rule: LMap, kind: str) -> Rule | None:
-    if not r.mapping_keys(rule, (kind, "speaker", "within_turns", "last_turns"), kind):
-        return None
-    tag, speaker, (within, last) = r.tag(rule, kind), r.speaker(rule), r.window(rule)
-    return TagRule(tag, speaker, within, last, absent=kind == "no_tag") if tag else None
-
-
-def _bounds(r: _Reader, rule: LMap, kind: str, feature: str) -> Rule | None:
-    low, high = r.number(rule, "min"), r.number(rule, "max")
-    if "min" not in rule and "max" not in rule:
-        r.bad(rule.line, f"{kind}: no min or max; expected at least one bound")
-        return None
-    if low is not None and high is not None and low > high:
-        r.bad(rule.value_line("max"), f"{kind}: max {high:g} < min {low:g}")
-        return None
-    return FeatureRule(feature, low, high)
-
-
-def _feature_rule(r: _Reader, rule: LMap, kind: str) -> Rule | None:
-    if not r.mapping_keys(rule, ("feature", "min", "max"), kind):
-        return None
-    name = rule["feature"]
-    if not isinstance(name, str) or not name:
-        r.bad(rule.value_line("feature"), f"feature {name!r}; expected a feature name")
-        return None
-    return _bounds(r, rule, kind, name)
-
-
-def _csi_rule(r: _Reader, rule: LMap, kind: str) -> Rule | None:
-    if not r.mapping_keys(rule, ("csi",), kind):
-        return None
-    inner = rule["csi"]
-    if not isinstance(inner, LMap):
-        r.bad(rule.value_line("csi"), f"csi {inner!r}; expected {{min: N}} and/or {{max: N}}")
-        return None
-    if not r.mapping_keys(inner, ("min", "max"), kind):
-        return None
-    return _bounds(r, inner, kind, "csi")
-
-
-def _sentiments(r: _Reader, rule: LMap, key: str) -> frozenset[str]:
-    value = rule[key]
-    values = list(value) if isinstance(value, list) else [value]
-    wrong = [v for v in values if v not in SENTIMENTS]
-    if wrong or not values:
-        r.bad(rule.value_line(key), f"{key} {value!r}; expected one or more of {sorted(SENTIMENTS)}")
-        return frozenset()
-    return frozenset(values)
-
-
-def _sentiment_rule(r: _Reader, rule: LMap, kind: str) -> Rule | None:
-    if not r.mapping_keys(rule, ("sentiment", "not", "is", "within_turns", "last_turns"), kind):
-        return None
-    speaker = r.speaker(rule, "sentiment")
-    if "sentiment" in rule and rule["sentiment"] is None:
-        r.bad(rule.value_line("sentiment"), "sentiment: no speaker; expected e.g. {sentiment: customer, not: negative}")
-    if ("not" in rule) == ("is" in rule):
-        r.bad(rule.line, "sentiment: expected exactly one of not: or is:")
-        return None
-    key = "not" if "not" in rule else "is"
-    values = _sentiments(r, rule, key)
-    within, last = r.window(rule)
-    if speaker is None or not values:
-        return None
-    return SentimentRule(speaker, values if key == "not" else frozenset(), values if key == "is" else frozenset(),
-                         within, last)
-
-
-def _holds_rule(r: _Reader, rule: LMap, kind: str) -> Rule | None:
-    if not r.mapping_keys(rule, (kind,), kind):
-        return None
-    options = rule[kind]
-    if options is True or options is None:
-        return HoldsAnnouncedRule()
-    if not isinstance(options, LMap):
-        r.bad(rule.value_line(kind), f"{kind} {options!r}; expected {{within_s: N}} (and optionally tag: NAME)")
-        return None
-    if not r.mapping_keys(options, ("within_s", "tag"), kind):
-        return None
-    within = r.number(options, "within_s", positive=True)
-    tag = r.tag(options, "tag") if "tag" in options else HOLD_ANNOUNCEMENT_TAG
-    if tag is None or ("within_s" in options and within is None):
-        return None
-    return HoldsAnnouncedRule(DEFAULT_HOLD_WINDOW_S if within is None else within, tag)
-
-
-def _combined(r: _Reader, rule: LMap, kind: str) -> Rule | None:
-    if not r.mapping_keys(rule, (kind,), kind):
-        return None
-    parts = rule[kind]
-    if not isinstance(parts, LList) or not parts:
-        r.bad(rule.value_line(kind), f"{kind}: expected a non-empty list of rules")
-        return None
-    rules = [_parse(r, part, parts.lines[n]) for n, part in enumerate(parts)]
-    if any(p is None for p in rules):
-        return None
-    return (AllRule if kind == "all" else AnyRule)(tuple(rules))
-
-
-RULE_KINDS: dict[str, Callable[[_Reader, LMap, str], Rule | None]] = {
-    "tag": _tag_rule,
-    "no_tag": _tag_rule,
-    "feature": _feature_rule,
-    "csi": _csi_rule,
-    "sentiment": _sentiment_rule,
-    "every_hold_announced": _holds_rule,
-    "all": _combined,
-    "any": _combined,
-}
-"""The rule kinds a checklist may name, and how each is read."""
-
-
-def _parse(r: _Reader, rule: object, line: int) -> Rule | None:
-    if not isinstance(rule, LMap):
-        r.bad(line, f"{rule!r}; expected a mapping such as {{tag: greeting, speaker: agent}}")
-        return None
-    kinds = [k for k in rule if k in RULE_KINDS]
-    if len(kinds) != 1:
-        if kinds:
-            r.bad(rule.key_line(kinds[1]), f"{kinds[0]} and {kinds[1]} in one rule; expected one kind "
-                                           "(combine rules with all: or any:)")
-        else:
-            first = next(iter(rule), None)
-            r.bad(rule.key_line(first) if first is not None else rule.line,
-                  f"unknown kind {first!r}; expected one of {sorted(RULE_KINDS)}")
-        return None
-    return RULE_KINDS[kinds[0]](r, rule, kinds[0])
-
-
-def parse_rule(rule: object, line: int, *, problems: Problems, where: str, known_tags: frozenset[str]) -> Rule | None:
-    """The rule written in a checklist (a located mapping), or None with its problems added.
-
-    ``where`` prefixes every message (``item greeting``); tags outside ``known_tags`` are errors.
-    """
-    before = len(problems.found)
-    parsed = _parse(_Reader(problems, where, known_tags), rule, line)
-    return parsed if len(problems.found) == before else None

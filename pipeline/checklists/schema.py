@@ -22,31 +22,27 @@
             na_allowed: false        # may the item be "not applicable"? default false
             rule: {tag: greeting, speaker: agent, within_turns: 2}   # optional: see rules.py
 
+The file is read by :mod:`pipeline.rules.located`; what it becomes is :mod:`pipeline.checklists.forms`.
 Every mistake is reported, not just the first, as ``FILE:LINE: what; expected what``.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
 
-from pipeline.checklists.located import LList, LMap, Problem, Problems, load_located
-from pipeline.checklists.rules import Rule, parse_rule
-from pipeline.records import LANGUAGES, Contact
+from pipeline.checklists.forms import CHANNELS, MAX_SCALE, AppliesTo, Checklist, Critical, Item, Section
+from pipeline.checklists.rule_schema import parse_rule
+from pipeline.records import LANGUAGES
+from pipeline.rules.conditions import number
+from pipeline.rules.located import LList, LMap, Problem, Problems, in_line_order, load_located
 
-ItemType = Literal["yes_no", "scale"]
-Critical = Literal["no", "section", "form"]
-CHANNELS = frozenset({"call", "chat"})
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_ID_CHARS = 54  # the form's total is stored as the score "checklist:{id}" (64 characters at most)
-MAX_SCALE = 10
 CHECKLIST_KEYS = ("id", "title", "version", "description", "applies_to", "sections")
 APPLIES_KEYS = ("channels", "languages", "teams")
 SECTION_KEYS = ("id", "title", "weight", "items")
@@ -59,103 +55,8 @@ class ChecklistError(ValueError):
     """A checklist file cannot be used; ``problems`` holds every ``file:line: message``."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: p.line)  # stable: one line's problems keep their order
+        self.problems = in_line_order(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    id: str
-    text: str
-    type: ItemType = "yes_no"
-    scale: tuple[int, int] = (0, 1)
-    """The lowest and highest answer; (0, 1) for yes/no."""
-    weight: float = 1.0
-    critical: Critical = "no"
-    na_allowed: bool = False
-    rule: Rule | None = None
-    line: int = 0
-
-    def __post_init__(self) -> None:
-        low, high = self.scale
-        if self.type not in ("yes_no", "scale"):
-            raise ValueError(f"item {self.id}: type {self.type!r}; expected yes_no or scale")
-        if self.type == "yes_no" and self.scale != (0, 1):
-            raise ValueError(f"item {self.id}: a yes_no item has scale (0, 1); got {self.scale}")
-        if not 0 <= low < high <= MAX_SCALE:
-            raise ValueError(f"item {self.id}: scale {list(self.scale)}; expected 0 <= low < high <= {MAX_SCALE}")
-        if not (math.isfinite(self.weight) and self.weight > 0):
-            raise ValueError(f"item {self.id}: weight {self.weight}; expected > 0")
-        if self.critical != "no" and self.type != "yes_no":
-            raise ValueError(f"item {self.id}: critical {self.type} item; expected critical only on yes_no items")
-
-    def check_answer(self, value: float) -> None:
-        """Raise ValueError unless ``value`` is an answer this item allows (0/1, or a point of its scale)."""
-        low, high = self.scale
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value) \
-                or not low <= value <= high:
-            expected = "0 (no) or 1 (yes)" if self.type == "yes_no" else f"a whole number {low}..{high}"
-            raise ValueError(f"item {self.id}: answer {value!r}; expected {expected}")
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    id: str
-    title: str
-    weight: float
-    items: tuple[Item, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AppliesTo:
-    channels: frozenset[str] = CHANNELS
-    languages: frozenset[str] | None = None
-    teams: frozenset[str] | None = None
-    """None: any language, any team (or none)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Checklist:
-    id: str
-    title: str
-    version: str
-    sections: tuple[Section, ...]
-    applies_to: AppliesTo = AppliesTo()
-    description: str = ""
-    source: str = ""
-    """The file it was read from."""
-    line: int = 1
-    """The line of its id there."""
-
-    @property
-    def items(self) -> tuple[Item, ...]:
-        return tuple(item for section in self.sections for item in section.items)
-
-    def item(self, item_id: str) -> Item:
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        raise KeyError(f"checklist {self.id} has no item {item_id!r}")
-
-    def section_of(self, item_id: str) -> Section:
-        for section in self.sections:
-            if any(item.id == item_id for item in section.items):
-                return section
-        raise KeyError(f"checklist {self.id} has no item {item_id!r}")
-
-    def tags(self) -> set[str]:
-        """Phrase tags its rules read."""
-        return set().union(*(item.rule.tags() for item in self.items if item.rule is not None))
-
-
-def applies(checklist: Checklist, contact: Contact, language: str | None) -> bool:
-    """Whether the checklist is for this contact's channel, language and team."""
-    scope = checklist.applies_to
-    if contact.channel not in scope.channels:
-        return False
-    if scope.languages is not None and language not in scope.languages:
-        return False
-    return scope.teams is None or contact.team in scope.teams
 
 
 # --- phrase tags the rules may name ---------------------------------------------------------
@@ -207,6 +108,15 @@ class _Reader:
             return None
         return value
 
+    def first_use(self, node: LMap, ident: str | None, where: str, seen: dict[str, int]) -> None:
+        """Note the line of ``ident``'s first use in ``seen``; a second use is a problem."""
+        if ident is None:
+            return
+        if ident in seen:
+            self.bad(node.value_line("id"), f"{where}: duplicate id (first at line {seen[ident]})")
+        else:
+            seen[ident] = node.value_line("id")
+
     def text(self, node: LMap, key: str, where: str, default: str = "") -> str:
         value = node.get(key, default)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "version":
@@ -218,10 +128,11 @@ class _Reader:
 
     def weight(self, node: LMap, where: str) -> float:
         value = node.get("weight", 1)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        weight = number(value)
+        if weight is None or weight <= 0:
             self.bad(node.value_line("weight"), f"{where}: weight {value!r}; expected > 0")
             return 1.0
-        return float(value)
+        return weight
 
     def names(self, node: LMap, key: str, allowed: frozenset[str] | None, where: str) -> frozenset[str] | None:
         value = node[key]
@@ -257,11 +168,7 @@ class _Reader:
         where = f"item {item_id or '?'}"
         before = len(self.problems.found)
         self.keys(node, ITEM_KEYS, where, required=("id", "text"))
-        if item_id is not None:
-            if item_id in seen:
-                self.bad(node.value_line("id"), f"{where}: duplicate id (first at line {seen[item_id]})")
-            else:
-                seen[item_id] = node.value_line("id")
+        self.first_use(node, item_id, where, seen)
         text = self.text(node, "text", where) if "text" in node else ""
         kind = node.get("type", "yes_no")
         if kind not in ("yes_no", "scale"):
@@ -314,11 +221,7 @@ class _Reader:
         section_id = self.ident(node, "section")
         where = f"section {section_id or '?'}"
         self.keys(node, SECTION_KEYS, where, required=("id", "items"))
-        if section_id is not None:
-            if section_id in seen_sections:
-                self.bad(node.value_line("id"), f"{where}: duplicate id (first at line {seen_sections[section_id]})")
-            else:
-                seen_sections[section_id] = node.value_line("id")
+        self.first_use(node, section_id, where, seen_sections)
         title = self.text(node, "title", where) if "title" in node else (section_id or "")
         weight = self.weight(node, where)
         items_node = node.get("items")
@@ -338,11 +241,11 @@ def parse_checklist(text: str, *, source: str = "<string>", extra_tags: Iterable
     shipped ones. Raises :class:`ChecklistError` with every problem found.
     """
     problems = Problems(source)
-    root = load_located(text, problems)
+    root, root_line = load_located(text, problems)
     if problems:
         raise ChecklistError(problems.found)
     if not isinstance(root, LMap):
-        problems.add(getattr(root, "line", 1), "expected a mapping with id, title, version, sections")
+        problems.add(root_line or 1, "expected a mapping with id, title, version, sections")
         raise ChecklistError(problems.found)
     r = _Reader(problems, known_phrase_tags(extra_tags))
     r.keys(root, CHECKLIST_KEYS, "checklist", required=("id", "title", "version", "sections"))

@@ -6,7 +6,7 @@
 - A failed critical item (answered "no") zeroes its section, or the whole form with ``critical: form``.
 - The form: the sections' scores averaged with the section weights, over the sections that have one.
 
->>> from pipeline.checklists.schema import Checklist, Item, Section
+>>> from pipeline.checklists.forms import Checklist, Item, Section
 >>> form = Checklist("demo", "Demo", "1", (
 ...     Section("culture", "Culture", 1.0, (Item("greeting", "Greeted", weight=2.0),
 ...                                         Item("polite", "Polite", type="scale", scale=(1, 5)))),
@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.checklists.schema import Checklist, Item
+from pipeline.checklists.forms import Checklist, Item
 from pipeline.records import ChecklistResult
 
 
@@ -60,7 +60,7 @@ class FormScore:
 def item_share(item: Item, value: float) -> float:
     """The answer as a share of the item's best, 0..1 (yes/no: the answer itself).
 
-    >>> from pipeline.checklists.schema import Item
+    >>> from pipeline.checklists.forms import Item
     >>> item_share(Item("x", "x", type="scale", scale=(1, 5)), 4)
     0.75
     """

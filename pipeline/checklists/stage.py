@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.checklists.evaluate import evaluate_checklist, with_checklist_tags
-from pipeline.checklists.located import Problem
-from pipeline.checklists.schema import Checklist, ChecklistError, applies, load_checklist, shipped_checklist_paths
+from pipeline.checklists.forms import Checklist, applies
+from pipeline.checklists.schema import ChecklistError, load_checklist, shipped_checklist_paths
 from pipeline.checklists.score import FormScore, score_checklist
-from pipeline.facts import ContactFacts, contact_facts
 from pipeline.records import ChecklistResult, Contact, FeatureSet, Score
+from pipeline.rules.facts import ContactFacts, contact_facts
+from pipeline.rules.located import Problem
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:

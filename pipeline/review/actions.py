@@ -1,7 +1,7 @@
 """What reviewers and operators do to a contact's checklist answers, through the store.
 
 Each function builds the :class:`ReviewEvent` and has the catalog apply it (rules in
-:mod:`pipeline.review.workflow`); a refused action raises :class:`ReviewError` and writes nothing.
+:mod:`pipeline.records.review_states`); a refused action raises :class:`ReviewError` and writes nothing.
 ``at`` is always passed in: the command line reads the clock, nothing below it does.
 
 A checklist's form score is not recomputed here: after an override or a resolution changes a
@@ -15,14 +15,14 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pipeline.records import ChecklistResult
+from pipeline.records import ChecklistResult, ReviewError, ReviewEvent
+from pipeline.records.review_states import allowed_actions, answer_of
 from pipeline.settings import Settings
-from pipeline.review.records import ReviewError, ReviewEvent
-from pipeline.review.workflow import allowed_actions, answer_of
 
 if TYPE_CHECKING:
     from pipeline.records import Contact
     from pipeline.store import Store
+
 
 class _Keep:
     def __repr__(self) -> str:

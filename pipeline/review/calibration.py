@@ -29,8 +29,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from features import agreement
-from pipeline.review.records import ReviewEvent
-from pipeline.review.workflow import answer_of, item_key
+from pipeline.records import ReviewEvent
+from pipeline.records.review_states import answer_of, item_key
 
 if TYPE_CHECKING:
     from pipeline.store import Store

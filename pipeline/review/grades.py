@@ -28,9 +28,9 @@ import numpy as np
 
 from features import surveys
 from pipeline.records import ChecklistResult, Contact, Score, SurveyAnswer
-from pipeline.report import table
-from pipeline.review.workflow import REVIEWED
-from pipeline.surveys.report import period_of
+from pipeline.tables import table
+from pipeline.records.review_states import REVIEWED
+from pipeline.surveys.metrics import period_of
 
 if TYPE_CHECKING:
     from pipeline.store import Store

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pipeline.review.records import ReviewAssignment
-from pipeline.review.workflow import FIRST_REVIEW
+from pipeline.records import ReviewAssignment
+from pipeline.records.review_states import FIRST_REVIEW
 
 if TYPE_CHECKING:
     from pipeline.store import Store

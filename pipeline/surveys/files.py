@@ -16,9 +16,10 @@ The kind comes from a double suffix, so that these files are never taken for cha
 CSV has a header row and is separated by ``,``, ``;`` or tabs, as the header shows; text is
 UTF-8 (with or without a BOM) or cp1251. An empty cell (or a JSON null) is a missing value.
 
-Bad input is handled as for chats: a row that cannot be read becomes a :class:`LineProblem` with
-its line number and the other rows are kept; unknown columns are one problem and are ignored; a
-file that cannot be read at all, or whose every row is bad, raises :class:`SurveyFileError`.
+Bad input is handled as for chats (both read rows with :mod:`pipeline.jsonlines`): a row that
+cannot be read becomes a :class:`~pipeline.jsonlines.LineProblem` with its line number and the
+other rows are kept; unknown columns are one problem and are ignored; a file that cannot be read
+at all, or whose every row is bad, raises :class:`SurveyFileError`.
 """
 
 from __future__ import annotations
@@ -26,14 +27,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.chats.base import LineProblem
-from pipeline.chats.formats import decode_chat_text
+from pipeline.jsonlines import LineProblem, csv_delimiter, csv_rows, decoded_text, jsonl_objects
 from pipeline.records import SURVEY_RANGES, ConsentChange, Contact, SurveyAnswer, SurveyInvitation
 from pipeline.surveys.consent import FROM_SURVEY_REPLY, is_stop
 
@@ -230,8 +229,7 @@ def _csv_rows(name: str, text: str, kind: str, problems: list[LineProblem]) -> I
     if header_at is None:
         raise SurveyFileError(f"{name}: empty file; expected a header row with {', '.join(_REQUIRED[kind])}")
     header_line = lines[header_at]
-    delimiter = max([",", ";", "\t"], key=header_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(header_line))
     header = next((row for row in reader if any(cell.strip() for cell in row)), [])
     header = [column.strip().lower() for column in header]
     missing = [column for column in _REQUIRED[kind] if column not in header]
@@ -244,31 +242,14 @@ def _csv_rows(name: str, text: str, kind: str, problems: list[LineProblem]) -> I
     if unknown:
         problems.append(LineProblem(reader.line_num, f"unknown column(s) {', '.join(map(repr, unknown))} ignored; "
                                                      f"expected {', '.join(_COLUMNS[kind])}"))
-    start = reader.line_num + 1
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            if len(row) != len(header):
-                problems.append(LineProblem(start, f"{len(row)} fields; expected {len(header)} as in the header"))
-            else:
-                yield start, {column: cell for column, cell in zip(header, row, strict=True)
-                              if column in _COLUMNS[kind] and cell.strip()}
-        start = reader.line_num + 1
+    for line, row in csv_rows(reader, header, problems):
+        yield line, {column: cell for column, cell in zip(header, row, strict=True)
+                     if column in _COLUMNS[kind] and cell.strip()}
 
 
 def _jsonl_rows(text: str, kind: str, problems: list[LineProblem]) -> Iterator[tuple[int, dict]]:
     unknown_seen: set[str] = set()
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            fields = json.loads(line)
-        except json.JSONDecodeError as error:
-            problems.append(LineProblem(number, f"not JSON ({error.msg} at column {error.colno}); "
-                                                f"expected one JSON object per line"))
-            continue
-        if not isinstance(fields, dict):
-            problems.append(LineProblem(number, f"a JSON {type(fields).__name__}; expected an object"))
-            continue
+    for number, fields in jsonl_objects(text, problems):
         unknown = sorted(set(fields) - set(_COLUMNS[kind]) - unknown_seen)
         if unknown:
             unknown_seen.update(unknown)
@@ -287,7 +268,7 @@ def parse_survey_file(name: str, data: bytes) -> ParsedSurveyFile:
     if kind is None:
         raise SurveyFileError(f"{name}: not a survey or consent file; expected one of {', '.join(SURVEY_FILE_SUFFIXES)}")
     try:
-        text, encoding = decode_chat_text(data)
+        text, encoding = decoded_text(data)
     except ValueError as error:
         raise SurveyFileError(f"{name}: {error}") from None
     if not text.strip():

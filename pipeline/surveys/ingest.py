@@ -8,20 +8,18 @@ good rows of the same file are kept.
 A survey row that names no contact is linked to its customer's latest contact that started
 within :data:`LINK_WINDOW` before the survey was sent, if the store holds one at ingest time
 (ingest calls and chats before the surveys about them). A row's operator and team default to
-those of its contact, named or linked.
+those of its contact, named or linked. :data:`SURVEY_FILES` is the input kind that
+:data:`pipeline.ingest.INPUT_KINDS` lists.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from pipeline.surveys.files import SurveyFileError, SurveyRow, parse_survey_file
-
-if TYPE_CHECKING:
-    from pipeline.ingest import IngestReport
-    from pipeline.store import Store
+from pipeline.store import Store
+from pipeline.store.intake import IngestReport, InputKind, quarantine, quarantine_problems
+from pipeline.surveys.files import SURVEY_FILE_SUFFIXES, SurveyFileError, SurveyRow, parse_survey_file
 
 LINK_WINDOW = timedelta(hours=24)
 
@@ -48,17 +46,12 @@ def linked_rows(store: Store, rows: tuple[SurveyRow, ...]) -> list[SurveyRow]:
 
 def ingest_survey_file(store: Store, path: Path, report: IngestReport) -> None:
     """Ingest one ``.surveys.*`` or ``.consents.*`` file, adding what happened to ``report``."""
-    from pipeline.ingest import quarantine
-
-    name = path.name
     try:
-        parsed = parse_survey_file(name, path.read_bytes())
+        parsed = parse_survey_file(path.name, path.read_bytes())
     except SurveyFileError as error:
         report.errors.append(quarantine(store, path, stage="ingest", message=str(error)))
         return
-    for problem in parsed.problems:
-        where = f"line {problem.line}: " if problem.line else ""
-        report.errors.append(quarantine(store, path, stage="ingest", message=f"{name}: {where}{problem.message}"))
+    quarantine_problems(store, path, parsed.problems, report)
     rows = linked_rows(store, parsed.rows)
     catalog = store.catalog
     added = {
@@ -69,3 +62,13 @@ def ingest_survey_file(store: Store, path: Path, report: IngestReport) -> None:
     }
     for kind, count in added.items():
         report.added[kind] = report.added.get(kind, 0) + count
+
+
+SURVEY_FILES = InputKind(
+    name="surveys",
+    noun="survey or consent file",
+    expected=f"a survey or consent file ({', '.join(SURVEY_FILE_SUFFIXES)})",
+    suffixes=SURVEY_FILE_SUFFIXES,
+    input_of=lambda path, sidecars: path,
+    ingest=lambda store, path, report, settings: ingest_survey_file(store, path, report),
+)

@@ -10,6 +10,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from features.csi import CONTACT_FEATURE_NAMES
+from features.turns import TextTurn
 from models.csi import (
     CSI_FEATURES, CsiLinear, CsiModel, CsiRegressor, contact_csi_row, csi_card, fit_csi, load_csi_model,
 )
@@ -161,8 +162,8 @@ def test_shipped_predictions_stay_within_0_100_and_reasons_add_up():
 
 
 def test_contact_row_without_customer_turns_has_no_customer_features():
-    row = contact_csi_row(["agent", "customer"], [0.0, 1.0], [1.0, 2.0], ["Hello, bank here.", "[noise]"], None,
-                          embed=lambda texts: np.zeros((len(texts), 512)))
+    row = contact_csi_row([TextTurn("agent", 0.0, 1.0, "Hello, bank here."), TextTurn("customer", 1.0, 2.0, "[noise]")],
+                          None, embed=lambda texts: np.zeros((len(texts), 512)))
     assert set(row) == set(CONTACT_FEATURE_NAMES)
     assert row["customer_turns"] == 0 and row["customer_dissat_mean"] is None
     assert 0 <= load_csi_model().predict_contacts([row])[0] <= 100
@@ -175,7 +176,8 @@ def _contact(texts):
 
     speakers = ["agent", "customer"] * (len(texts) // 2)
     starts = np.arange(len(texts), dtype=float) * 5
-    return contact_csi_row(speakers, starts, starts + 4, texts, load_sentiment_model("en").predict_proba(texts))
+    return contact_csi_row([TextTurn(*turn) for turn in zip(speakers, starts, starts + 4, texts)],
+                           load_sentiment_model("en").predict_proba(texts))
 
 
 @pytest.mark.model
@@ -194,7 +196,7 @@ def test_angry_dialogue_scores_lower_than_a_happy_one():
 @pytest.mark.model
 @needs_uss
 def test_shipped_model_reproduces_the_cards_heldout_figures():
-    from models.sentiment.train import read_uss_dir
+    from models.corpora import read_uss_dir
 
     card = csi_card()
     dialogues = read_uss_dir(USS_DIR)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.audio import AudioError, decode_audio, probe_audio
+from pipeline.calls.audio import AudioError, decode_audio, probe_audio
 from tests.conftest import SHARED_DATA, stereo_call, tone, write_audio
 
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.csi import retrain_csi, surveyed_rows
+from pipeline.csi.retrain import retrain_csi, surveyed_rows
 from pipeline.ingest import ingest_paths
 from pipeline.records import SurveyAnswer
 from pipeline.settings import Settings
@@ -52,7 +52,7 @@ def test_retrained_model_learns_the_sites_surveys_and_is_used_when_configured(ho
 
     site = Settings(csi_model_dir=tmp_path / "site-model")
     shipped_scores = {s.contact_id: s.value for s in store.catalog.scores(name="csi")}
-    from pipeline.csi import csi_stage
+    from pipeline.csi.stage import csi_stage
 
     happy, angry = (next(c for c in store.catalog.contacts() if c.customer_id == f"cust-{i}") for i in (0, 1))
     for contact in (happy, angry):

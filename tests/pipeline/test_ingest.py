@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from pipeline.ingest import ingest_paths, plan_inputs
+from pipeline.ingest import INPUT_KINDS, ingest_paths, plan_inputs
+from pipeline.ingest.registry import kind_of
+from pipeline.stages import stages_by_channel
 from pipeline.store.objects import get_bytes
 from tests.conftest import stereo_call, tone, write_audio
 
@@ -145,3 +148,13 @@ def test_plan_pairs_sidecars_with_their_recording_only(tmp_path):
     [recording] = plan.recordings
     assert recording.events == tmp_path / "x" / "a.events.json" and recording.meta is None
     assert [p.name for p, _ in plan.unusable] == ["a.meta.json"]
+
+
+def test_each_file_name_belongs_to_one_input_kind_and_each_contact_channel_has_stages():
+    names = [kind.name for kind in INPUT_KINDS]
+    suffixes = [suffix for kind in INPUT_KINDS for suffix in kind.suffixes]
+    assert len(set(names)) == len(names) and len(set(suffixes)) == len(suffixes)
+    assert {kind.channel for kind in INPUT_KINDS if kind.channel} <= set(stages_by_channel())
+    assert [(kind.name, suffix) for kind, suffix in map(kind_of, map(Path, ["a.WAV", "a.csv", "a.Surveys.csv"]))] == [
+        ("recordings", ".wav"), ("chats", ".csv"), ("surveys", ".surveys.csv")]
+    assert kind_of(Path(".wav")) is None and kind_of(Path("a.pdf")) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pipeline.facts import ContactFacts
+from pipeline.rules.facts import ContactFacts
 from pipeline.records import Contact, FeatureSet, Score, SurveyAnswer
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

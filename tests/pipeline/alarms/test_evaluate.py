@@ -12,7 +12,7 @@ from pipeline.alarms.evaluate import (aggregate_number, evaluate_aggregates, eva
                                       window_values)
 from pipeline.alarms.sinks import Sinks
 from pipeline.alarms.stage import alarm_stage, evaluate_new_answers
-from pipeline.facts import contact_facts
+from pipeline.rules.facts import contact_facts
 from pipeline.settings import Settings
 from tests.pipeline.alarms.helpers import NOW, Recorder, add_contact, contact, rules
 

@@ -8,8 +8,10 @@ from textwrap import dedent
 import pytest
 
 from pipeline.alarms.evaluate import contact_triggers
-from pipeline.alarms.rules import (Aggregate, AllOf, AnyOf, Compare, Not, RuleError, default_rules_path, load_rules,
-                                   matches, parse_duration, render, rules_for)
+from pipeline.alarms.rules import RuleError, default_rules_path, load_rules, rules_for
+from pipeline.alarms.ruleset import Aggregate, render
+from pipeline.alarms.schema import parse_duration
+from pipeline.rules.conditions import AllOf, AnyOf, Compare, Not, matches
 from tests.pipeline.alarms.helpers import NOW, facts
 
 

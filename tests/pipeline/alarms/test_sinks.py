@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.alarms.evaluate import evaluate_contact
 from pipeline.alarms.sinks import EmailSink, LogSink, WebhookSink, signature, sinks_from_settings
-from pipeline.facts import contact_facts
+from pipeline.rules.facts import contact_facts
 from pipeline.records import Alarm
 from pipeline.settings import Settings
 from tests.pipeline.alarms.helpers import NOW, add_contact, contact, rules

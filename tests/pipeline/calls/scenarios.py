@@ -9,7 +9,7 @@ import numpy as np
 from features.call import CallTimeline, call_features
 from features.call_process import sound_spans
 from pipeline.records import TelephonyEvent
-from pipeline.synth import VOICES, Placed, mix, music, place, speak
+from pipeline.speech.synth import VOICES, Placed, mix, music, place, speak
 
 RATE_HZ = 8000
 

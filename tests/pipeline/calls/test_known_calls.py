@@ -31,7 +31,7 @@ RELATIVE = {"agent_words": WORDS, "customer_words": WORDS, "agent_speech_rate_wp
 @pytest.fixture(scope="module")
 def transcribe():
     require(has_espeak(), "espeak-ng is not installed")
-    from pipeline.speech.backends import transcriber_for
+    from pipeline.calls.speech_models import transcriber_for
 
     return transcriber_for(Settings(), language="en")
 
@@ -111,7 +111,7 @@ def test_turns_are_sorted_inside_the_call_and_ivr_is_not_transcribed(transcribe)
 
 @pytest.mark.model
 def test_mono_call_is_diarized_and_the_greeter_is_the_agent(transcribe):
-    from pipeline.speech.backends import diarizer_for
+    from pipeline.calls.speech_models import diarizer_for
 
     call = mono_call()
     analysis = analyze_call(call.samples, call.rate_hz, events=[], channel_map={}, transcribe=transcribe,

@@ -7,11 +7,12 @@ import json
 import pytest
 import soundfile as sf
 
+from pipeline.calls.ingest import RecordingInput, ingest_recording
 from pipeline.calls.stage import analyze_stage
-from pipeline.ingest import IngestReport, RecordingInput, ingest_recording
 from pipeline.records import Word
 from pipeline.settings import Settings
 from pipeline.store import open_store
+from pipeline.store.intake import IngestReport
 from pipeline.store.objects import get_bytes
 from tests.conftest import has_espeak, require
 from tests.pipeline.calls.scenarios import bank_call
@@ -33,7 +34,7 @@ def stored_call(home, tmp_path, monkeypatch):
             return [Word(w, start + i * step, start + (i + 1) * step) for i, w in enumerate(SAID.split())]
         return transcribe
 
-    monkeypatch.setattr("pipeline.speech.backends.transcriber_for", transcriber_for)
+    monkeypatch.setattr("pipeline.calls.speech_models.transcriber_for", transcriber_for)
     report = IngestReport()
     return path, report
 

@@ -15,9 +15,9 @@ from pipeline.chats.formats import (
     ChatFormatError,
     LineProblem,
     ParsedChats,
-    decode_chat_text,
     parse_chat,
 )
+from pipeline.jsonlines import decoded_text as decode_chat_text
 from pipeline.records import ChatMessage
 
 SAMPLES = Path(__file__).parent / "samples"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.facts import ContactFacts
+from pipeline.rules.facts import ContactFacts
 from pipeline.records import Contact, TelephonyEvent, Turn
 
 CONTACT = Contact(contact_id="call-1", channel="call", source="/calls/call-1.wav", object_key="raw/call-1",

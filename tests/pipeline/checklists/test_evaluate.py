@@ -8,11 +8,12 @@ from dataclasses import replace
 import pytest
 
 from pipeline.checklists.evaluate import evaluate_checklist, item_result, with_checklist_tags
+from pipeline.checklists.forms import Item
 from pipeline.checklists.rules import Evidence, RuleResult
-from pipeline.checklists.schema import Item, parse_checklist
+from pipeline.checklists.schema import parse_checklist
 from pipeline.checklists.score import score_checklist
-from pipeline.facts import ContactFacts
 from pipeline.records import Turn
+from pipeline.rules.facts import ContactFacts
 from tests.pipeline.checklists.facts import CONTACT, TURNS, call_facts
 
 FORM = parse_checklist(textwrap.dedent("""\

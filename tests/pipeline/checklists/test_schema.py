@@ -6,8 +6,9 @@ import textwrap
 
 import pytest
 
+from pipeline.checklists.forms import Item
 from pipeline.checklists.rules import AllRule, FeatureRule, HoldsAnnouncedRule, SentimentRule, TagRule
-from pipeline.checklists.schema import (ChecklistError, Item, checklist_problems, load_checklist, parse_checklist,
+from pipeline.checklists.schema import (ChecklistError, checklist_problems, load_checklist, parse_checklist,
                                         shipped_checklist_paths, shipped_checklists)
 
 GOOD = """\
@@ -238,3 +239,29 @@ def test_answers_must_fit_the_item():
         Item("x", "X").check_answer(2)
     with pytest.raises(ValueError, match="critical only on yes_no"):
         Item("x", "X", type="scale", scale=(1, 5), critical="form")
+
+
+def test_a_list_where_a_speaker_or_sentiment_belongs_is_a_problem_not_a_crash(tmp_path):
+    found = _problems(tmp_path, """\
+        id: demo
+        title: Demo
+        version: "1"
+        sections:
+          - id: s
+            items:
+              - id: a
+                text: A
+                rule: {tag: greeting, speaker: [agent]}
+              - id: b
+                text: B
+                rule: {sentiment: {who: customer}, not: negative}
+              - id: c
+                text: C
+                rule: {sentiment: customer, is: [[negative]]}
+        """)
+    messages = [p.split(":", 1)[1] for p in found]
+    assert messages == [
+        "9: item a: rule: speaker ['agent']; expected one of ['agent', 'bot', 'customer', 'ivr', 'unknown']",
+        "12: item b: rule: sentiment {'who': 'customer'}; expected one of ['agent', 'bot', 'customer', 'ivr', 'unknown']",
+        "15: item c: rule: is [['negative']]; expected one or more of ['negative', 'neutral', 'positive']",
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.checklists.schema import Checklist, Item, Section
+from pipeline.checklists.forms import Checklist, Item, Section
 from pipeline.checklists.score import item_failed, item_share, score_checklist
 from pipeline.records import ChecklistResult
 

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.review import actions
 from pipeline.review.actions import KEEP
-from pipeline.review.records import ReviewAssignment, ReviewError, ReviewEvent
+from pipeline.records import ReviewAssignment, ReviewError, ReviewEvent
 from tests.pipeline.review.helpers import NA, add_answers, add_contact, at
 
 

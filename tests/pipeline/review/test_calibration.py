@@ -8,7 +8,7 @@ from sklearn.metrics import cohen_kappa_score
 from features.agreement import fleiss_kappa
 from pipeline.review import actions
 from pipeline.review.calibration import calibration, calibration_report, review_pairs
-from pipeline.review.records import ReviewEvent
+from pipeline.records import ReviewEvent
 from tests.pipeline.review.helpers import NA, add_answers, add_contact, at
 
 GREETING = {"ann": [1, 0, 1, 0], "bob": [1, 0, 1, 1], "eve": [1, 0, 1, 0]}  # contacts c1..c4

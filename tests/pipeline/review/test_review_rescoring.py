@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.ingest import ingest_paths
 from pipeline.review.actions import override
-from pipeline.review.records import ReviewError
+from pipeline.records import ReviewError
 from pipeline.settings import Settings
 from pipeline.stages import process_contact
 from pipeline.store import open_store

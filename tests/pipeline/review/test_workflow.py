@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 
 from pipeline.records import CHECKLIST_STATES, ChecklistResult
-from pipeline.review.records import ReviewError, ReviewEvent
-from pipeline.review.workflow import STATES, TRANSITIONS, allowed_actions, next_item
+from pipeline.records import ReviewError, ReviewEvent
+from pipeline.records.review_states import STATES, TRANSITIONS, allowed_actions, next_item
 from tests.pipeline.review.helpers import T0, at
 
 

@@ -15,7 +15,9 @@ import numpy as np
 import pytest
 
 from pipeline.speech import asr
-from pipeline.speech.asr import load_whisper, normalized_words, transcribe_all, transcribe_spans, word_error_rate
+from features.wer import normalized_words, word_error_rate
+from pipeline.speech.asr import transcribe_all, transcribe_spans
+from pipeline.speech.whisper_model import load_whisper
 from tests.conftest import has_espeak, require, tone
 
 RATE_HZ = 16_000

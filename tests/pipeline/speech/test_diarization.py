@@ -12,16 +12,13 @@ import numpy as np
 import pytest
 from pyannote.core import Annotation, Segment, Timeline
 
-from pipeline.speech.diarization import (
-    DEFAULT_PARAMS,
+from pipeline.speech.diarization import DEFAULT_PARAMS, diarize, diarizer_for, load_params
+from pipeline.speech.diarization_steps import (
     FRAME_S,
     annotation_from_runs,
     annotation_to_rttm,
     cluster_labels,
-    diarize,
-    diarizer_for,
     frame_speakers,
-    load_params,
     merged_runs,
     windows_s,
 )

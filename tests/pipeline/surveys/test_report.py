@@ -11,15 +11,9 @@ import numpy as np
 import pytest
 
 from pipeline.records import ConsentChange, SurveyAnswer, SurveyInvitation
-from pipeline.surveys.report import (
-    COLUMNS,
-    COUNT_COLUMNS,
-    format_report,
-    operator_ranking,
-    period_of,
-    survey_metrics,
-    write_report,
-)
+from pipeline.surveys.exports import write_report
+from pipeline.surveys.metrics import COLUMNS, COUNT_COLUMNS, operator_ranking, period_of, survey_metrics
+from pipeline.surveys.report import format_report
 
 AS_OF = datetime(2024, 3, 20, 12, 0, tzinfo=UTC)
 

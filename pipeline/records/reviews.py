@@ -1,9 +1,9 @@
 """The records of a review: what reviewers and operators did to checklist answers, and who reviews what.
 
-The answers themselves are :class:`pipeline.records.ChecklistResult` (their ``state`` is where the
+The answers themselves are :class:`pipeline.records.checklists.ChecklistResult` (their ``state`` is where the
 review stands).
 
-Frozen dataclasses checked in ``__post_init__``, like :mod:`pipeline.records`. A bad review
+Frozen dataclasses checked in ``__post_init__``, like the other records. A bad review
 (an override without a comment, an unknown action) raises :class:`ReviewError`, a
 ``ValueError`` whose message says what was given and what is expected.
 """
@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, get_args
+
+from pipeline.records.checks import check_aware
 
 ReviewRole = Literal["reviewer", "operator", "system"]
 ReviewActionName = Literal["confirm", "override", "comment", "acknowledge", "dispute", "resolve", "calibrate", "auto"]
@@ -36,11 +38,6 @@ ANSWERS: frozenset[str] = frozenset({"auto", "confirm", "override", "resolve", "
 
 class ReviewError(ValueError):
     """A review action that is not allowed: the message names the item, its state and what is allowed."""
-
-
-def _check_aware(name: str, value: datetime | None) -> None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ReviewError(f"{name}={value.isoformat()} has no timezone; expected an aware datetime")
 
 
 def _check_value(value: float | None) -> None:
@@ -87,7 +84,7 @@ class ReviewEvent:
             raise ReviewError(f"{self.action} of {self.item_id or self.checklist_id!r} on contact {self.contact_id}: "
                               f"a comment is required (say why)")
         _check_value(self.value)
-        _check_aware("at", self.at)
+        check_aware("at", self.at, error=ReviewError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,5 +103,5 @@ class ReviewAssignment:
             raise ReviewError("a review assignment needs a reviewer and a reason")
         if len(self.reason) > 64:
             raise ReviewError(f"reason={self.reason!r} is {len(self.reason)} characters; expected at most 64")
-        _check_aware("assigned_at", self.assigned_at)
-        _check_aware("done_at", self.done_at)
+        check_aware("assigned_at", self.assigned_at, error=ReviewError)
+        check_aware("done_at", self.done_at, error=ReviewError)

@@ -1,4 +1,5 @@
-"""The speech models the settings ask for, as the plain callables that call analysis uses."""
+"""The speech models the settings ask for, as the plain callables that call analysis uses
+(:data:`~pipeline.calls.analyze.Transcriber`, :data:`~pipeline.calls.analyze.Diarizer`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pipeline.settings import Settings
 
 def transcriber_for(settings: Settings, *, language: str | None = None) -> Transcriber:
     """``(samples_16k, spans) -> words`` with the configured Whisper model and language."""
-    from pipeline.speech.asr import load_whisper, transcribe_spans
+    from pipeline.speech.asr import transcribe_spans
+    from pipeline.speech.whisper_model import load_whisper
 
     model = load_whisper(settings.whisper_model, compute_type=settings.whisper_compute_type)
     chosen = language or settings.language

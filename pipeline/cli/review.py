@@ -13,6 +13,9 @@ from typing import Any
 
 import click
 
+from pipeline.cli.common import find_one_contact, load_settings, open_configured_store, parse_when, print_json
+from pipeline.tables import table
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -30,21 +33,12 @@ def _value(text: str | None) -> float | None:
         raise click.UsageError(f"--value {text!r}: expected a number, or na for not applicable") from None
 
 
-def _contact(store, contact_id: str):
-    matches = store.catalog.find_contacts(contact_id)
-    if len(matches) != 1:
-        problem = "no contact" if not matches else f"{len(matches)} contacts"
-        raise click.UsageError(f"{problem} with id {contact_id!r}; `cxmon ls` lists them")
-    return matches[0]
-
-
 def _run(action: Callable[..., Any], contact_id: str, *args: Any, **kwargs: Any) -> Any:
     """Call a review action on the contact the (prefix of an) id names; a refusal becomes exit 2."""
-    from pipeline.cli import _store
-    from pipeline.review.records import ReviewError
+    from pipeline.records import ReviewError
 
-    store = _store()
-    contact = _contact(store, contact_id)
+    store = open_configured_store()
+    contact = find_one_contact(store, contact_id)
     try:
         return action(store, contact.contact_id, *args, **kwargs)
     except ReviewError as error:
@@ -52,11 +46,10 @@ def _run(action: Callable[..., Any], contact_id: str, *args: Any, **kwargs: Any)
 
 
 def _report_items(items: list, as_json: bool) -> None:
-    from pipeline.cli import _print_json
     from pipeline.review.actions import result_document
 
     if as_json:
-        _print_json([result_document(i) for i in items])
+        print_json([result_document(i) for i in items])
         return
     for i in items:
         value = "n/a" if i.not_applicable else ("-" if i.value is None else f"{i.value:g}")
@@ -82,17 +75,15 @@ def review_queue(reviewer: str, n: int, random_share: float, csi_below: float, s
     """Contacts for REVIEWER to review: open ones first, then new ones, riskiest first plus a random share."""
     import random
 
-    from pipeline.cli import _print_json, _store
-    from pipeline.report import table
     from pipeline.review.queue import fill_queue
 
     at = _now()
-    queue = fill_queue(_store(), reviewer, at=at, rng=random.Random(seed), n=n, random_share=random_share,
+    queue = fill_queue(open_configured_store(), reviewer, at=at, rng=random.Random(seed), n=n, random_share=random_share,
                        csi_below=csi_below)
     rows = [{"contact_id": a.contact_id, "checklist_id": a.checklist_id, "reason": a.reason,
              "assigned_at": a.assigned_at.isoformat(), "new": a.assigned_at == at} for a in queue]
     if as_json:
-        _print_json(rows)
+        print_json(rows)
     elif not rows:
         click.echo(f"nothing to review for {reviewer}: no contact has checklist answers waiting for a reviewer")
     else:
@@ -106,14 +97,12 @@ def review_queue(reviewer: str, n: int, random_share: float, csi_below: float, s
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def review_show(contact_id: str, as_json: bool) -> None:
     """A contact's checklist answers, where each review stands, what may happen next, and its history."""
-    from pipeline.cli import _print_json, _store
-    from pipeline.report import table
     from pipeline.review.actions import review_document
 
-    store = _store()
-    document = review_document(store, _contact(store, contact_id))
+    store = open_configured_store()
+    document = review_document(store, find_one_contact(store, contact_id))
     if as_json:
-        _print_json(document)
+        print_json(document)
         return
     contact = document["contact"]
     click.echo(f"contact {contact['contact_id']}  ({contact['channel']}, operator {contact['operator_id'] or '-'}, "
@@ -260,13 +249,12 @@ def review_calibrate(contact_id: str, item: str, reviewer: str, value_text: str 
     """Record a calibration answer (it does not change the contact's answers; see `cxmon review calibration`)."""
     from dataclasses import asdict
 
-    from pipeline.cli import _print_json
     from pipeline.review.actions import calibrate
 
     event = _run(calibrate, contact_id, item, reviewer=reviewer, value=_value(value_text), comment=comment,
                  at=_now(), checklist_id=checklist_id)
     if as_json:
-        _print_json({**asdict(event), "at": event.at.isoformat()})
+        print_json({**asdict(event), "at": event.at.isoformat()})
         return
     click.echo(f"{event.contact_id} {event.checklist_id}/{event.item_id}: {reviewer} answered "
                f"{'n/a' if event.value is None else format(event.value, 'g')}")
@@ -283,15 +271,13 @@ def _number(value: float | None, digits: int = 2) -> str:
 @_json
 def review_calibration(since: str | None, until: str | None, checklist_id: str | None, as_json: bool) -> None:
     """How much reviewers agree with each other and with the rules (percent agreement, kappa)."""
-    from pipeline.cli import _print_json, _settings, _store, _when
-    from pipeline.report import table
     from pipeline.review.calibration import calibration
 
-    settings = _settings()
-    report = calibration(_store(), since=_when(since, "--since", settings), until=_when(until, "--until", settings),
-                         checklist_id=checklist_id)
+    settings = load_settings()
+    report = calibration(open_configured_store(), since=parse_when(since, "--since", settings),
+                         until=parse_when(until, "--until", settings), checklist_id=checklist_id)
     if as_json:
-        _print_json(report)
+        print_json(report)
         return
     if not report["reviewers"]:
         click.echo("no calibration answers: reviewers record them with `cxmon review calibrate`")
@@ -324,13 +310,12 @@ def review_grades(period: str, since: str | None, until: str | None, as_json: bo
     """Per operator and period: mean form score, items failed most, contacts reviewed, NPS, CSI (survey, predicted)."""
     from zoneinfo import ZoneInfo
 
-    from pipeline.cli import _print_json, _settings, _store, _when
     from pipeline.review.grades import format_grades, grades
 
-    settings = _settings()
-    rows = grades(_store(), period=period, since=_when(since, "--since", settings),
-                  until=_when(until, "--until", settings), tz=ZoneInfo(settings.timezone))
+    settings = load_settings()
+    rows = grades(open_configured_store(), period=period, since=parse_when(since, "--since", settings),
+                  until=parse_when(until, "--until", settings), tz=ZoneInfo(settings.timezone))
     if as_json:
-        _print_json(rows)
+        print_json(rows)
     else:
         click.echo(format_grades(rows))

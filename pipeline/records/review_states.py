@@ -1,4 +1,4 @@
-"""The review workflow of one checklist answer, as a state machine (pure: no store, no clock).
+"""The review states of a checklist answer and the one pure step from one to the next (no store, no clock).
 
 ::
 
@@ -14,17 +14,26 @@
   source becomes ``reviewer``. A resolution may keep the value or change it.
 - ``comment`` (reviewer or operator, any state) leaves the state as it is.
 - The contact's own operator acknowledges and disputes; nobody reviews their own contact.
+
+Why this is a record fact and not part of :mod:`pipeline.review`: like the checks of
+:class:`~pipeline.records.reviews.ReviewEvent` (who may take which action, which need a comment),
+these are the rules every :class:`~pipeline.records.checklists.ChecklistResult` obeys wherever it is
+changed. The catalog (:meth:`pipeline.catalog.Catalog.record_review`) must apply them inside the
+transaction that locks the answer, so that two people acting on the same answer at once cannot both
+succeed; it can only do so from the floor it stands on. It calls :func:`next_item` and
+:func:`recorded_events` and writes what they return; it decides nothing itself.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import get_args
 
-from pipeline.records import AUTOMATIC_STATES, CHECKLIST_STATES, ChecklistResult
-from pipeline.review.records import ROLE_OF_ACTION, ReviewError, ReviewEvent
+from pipeline.records.checklists import AUTOMATIC_STATES, CHECKLIST_STATES, ChecklistResult, ChecklistState
+from pipeline.records.reviews import ROLE_OF_ACTION, ReviewError, ReviewEvent
 
-STATES = ("auto", "pending", "reviewed", "acknowledged", "disputed", "resolved")
+STATES: tuple[str, ...] = get_args(ChecklistState)
 FIRST_REVIEW = AUTOMATIC_STATES
 """States in which no reviewer has looked at the answer yet."""
 REVIEWED = frozenset({"reviewed", "acknowledged", "disputed", "resolved"})
@@ -108,3 +117,19 @@ def next_item(item: ChecklistResult, event: ReviewEvent, *, operator_id: str | N
         if event.action == "override" or event.value != answer_of(item):
             changes["source"] = "reviewer"
     return dataclasses.replace(item, **changes)
+
+
+def recorded_events(item: ChecklistResult, event: ReviewEvent, new: ChecklistResult) -> list[ReviewEvent]:
+    """The ``review_events`` rows that ``event`` leaves when it turns ``item`` into ``new``.
+
+    ``event`` itself, with the answer it gave or saw as its ``value``; before it, on the first confirm
+    or override of an automatic answer, that answer kept as an ``auto`` event (role ``system``, actor
+    its source), since the review replaces it in ``checklist_results``.
+    """
+    recorded = [dataclasses.replace(event, value=answer_of(new))]
+    if (event.action in ("confirm", "override") and item.state in FIRST_REVIEW
+            and item.source != "reviewer" and (item.value is not None or item.not_applicable)):
+        kept = ReviewEvent(contact_id=item.contact_id, checklist_id=item.checklist_id, item_id=item.item_id,
+                           actor=item.source, role="system", action="auto", at=event.at, value=answer_of(item))
+        recorded.insert(0, kept)
+    return recorded

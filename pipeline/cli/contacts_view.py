@@ -1,4 +1,4 @@
-"""What a person reads about a contact: one document for JSON output and its text rendering."""
+"""What a person reads about a contact: one document for JSON output, its text rendering, the `cxmon ls` rows."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.records import Contact
+from pipeline.records import Contact, Turn
 from pipeline.stages import STAGES
+from pipeline.tables import table
 
 if TYPE_CHECKING:
     from pipeline.store import Store
@@ -20,6 +21,13 @@ def contact_status(statuses: dict[str, str], channel: str) -> str:
     return "processed" if all(s.name in statuses for s in STAGES if channel in s.channels) else "new"
 
 
+def turn_document(turn: Turn) -> dict[str, Any]:
+    """A turn as people read it in JSON; the sentiment probabilities stay in the catalog for the csi stage."""
+    document = asdict(turn)
+    del document["sentiment_proba"]
+    return document
+
+
 def contact_document(store: Store, contact: Contact) -> dict[str, Any]:
     return {
         "contact": asdict(contact),
@@ -28,7 +36,7 @@ def contact_document(store: Store, contact: Contact) -> dict[str, Any]:
         "events": [asdict(e) for e in store.catalog.events(contact.contact_id)],
         "features": {fs.name: dict(fs.values) for fs in store.catalog.feature_sets(contact.contact_id)},
         "errors": [asdict(e) for e in store.catalog.errors(contact.contact_id)],
-        "turns": [asdict(t) for t in transcript.turns] if (transcript := store.catalog.transcript(contact.contact_id)) else [],
+        "turns": [turn_document(t) for t in transcript.turns] if (transcript := store.catalog.transcript(contact.contact_id)) else [],
         "scores": [asdict(s) for s in store.catalog.scores(contact.contact_id)],
     }
 
@@ -83,15 +91,6 @@ def format_contact(document: dict[str, Any]) -> str:
         lines += format_turns(document["turns"])
     for error in document["errors"]:
         lines.append(f"! {error['message']}")
-    return "\n".join(lines)
-
-
-def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
-    """Plain-text table with a header rule, columns padded to their widest cell."""
-    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 

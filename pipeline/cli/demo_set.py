@@ -1,4 +1,4 @@
-"""``cxmon demo``: a small, realistic set of calls built on the spot, ingested and processed.
+"""The demo set of ``cxmon demo`` (and of the speed benchmark): calls and chats built on the spot.
 
 Speech comes from espeak-ng (Debian package ``espeak-ng``), one party per channel, with an IVR
 prompt, queue music and a hold, plus the sidecars a telephony switch would write. Two broken
@@ -9,14 +9,12 @@ adds no duplicate contacts.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.settings import Settings
-from pipeline.synth import VOICES, Placed, mix, music, place, speak
+from pipeline.speech.synth import VOICES, Placed, mix, music, place, speak
 
 
 @dataclass
@@ -178,54 +176,3 @@ def write_demo_set(directory: Path) -> list[Path]:
         (directory / name).write_text(text, encoding="utf-8")
         written.append(directory / name)
     return written + [broken, hand_edited]
-
-
-def run_demo(
-    settings: Settings,
-    directory: Path,
-    *,
-    process: Callable[[Settings], dict],
-    as_json: bool,
-    echo: Callable[[str], None],
-) -> dict:
-    """Build, ingest and process (with ``process``, the flow) the demo set; print what a QA lead looks at first."""
-    import sys
-
-    from pipeline.report import contact_document, contact_rows, format_contact, format_contact_table
-    from pipeline.ingest import ingest_paths
-    from pipeline.store import open_store
-
-    store = open_store(settings)
-    print(f"building demo calls in {directory} ...", file=sys.stderr)
-    write_demo_set(directory)
-    report = ingest_paths(store, [directory], settings=settings, progress=not as_json and sys.stderr.isatty())
-    result = process(settings)
-    contacts = [contact_document(store, c) for c in store.catalog.contacts()]
-    summary = {
-        "demo_dir": str(directory),
-        "ingest": {"new": report.new, "existing": report.existing, "errors": [e.message for e in report.errors]},
-        "process": {k: result[k] for k in ("contacts", "failed", "stages_run")},
-        "contacts": contacts,
-        "errors": [asdict(e) for e in store.catalog.errors()],
-    }
-    if as_json:
-        echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
-        return summary
-    echo(f"Ingested {directory}: {len(report.new)} new contacts, {len(report.existing)} already stored, "
-         f"{len(report.errors)} problems kept in quarantine.")
-    echo(f"Processed {result['contacts']} contacts ({result['stages_run']} stage runs, "
-         f"{len(result['failed'])} failed).\n")
-    echo(format_contact_table(contact_rows(store)) + "\n")
-    calls = [c for c in contacts if c["contact"]["channel"] == "call"]
-    chats = [c for c in contacts if c["contact"]["channel"] == "chat"]
-    if calls:
-        echo(format_contact(max(calls, key=lambda document: len(document["events"]))) + "\n")
-    if chats:
-        echo(format_contact(max(chats, key=lambda document: len(document["turns"]))) + "\n")
-    echo("The speech here is espeak-ng's synthetic voice, which Whisper base transcribes poorly in Russian\n"
-         "(the English call shows what transcripts look like); timings and features do not depend on it.\n")
-    echo("Problems found (cxmon errors):")
-    for error in store.catalog.errors():
-        echo(f"  ! {error.message}\n    raw bytes kept at {error.quarantine_key}")
-    echo("\nNext: `cxmon ls`, `cxmon show ID`, `cxmon ingest YOUR_FOLDER`, `cxmon process`.")
-    return summary

@@ -1,9 +1,10 @@
 """Everything known about one contact, in one object, for rules to read (checklists, alarms).
 
-``values`` flattens the contact's feature sets and scores into one name -> value mapping: a
-feature under its own name (``holds_count``, ``customer_negative_turns``, ``phrase_greeting``,
-``first_response_s``) and also as ``stage.name`` (``call.holds_count``); the predicted CSI as
-``csi``; survey answers as ``survey.csat`` / ``survey.nps`` / ``survey.ces`` (the most critical answer).
+``values`` flattens the contact's feature sets and scores into one name -> value mapping, which
+rules read by name (:func:`pipeline.rules.conditions.lookup`): a feature under its own name
+(``holds_count``, ``customer_negative_turns``, ``phrase_greeting``, ``first_response_s``) and also
+as ``stage.name`` (``call.holds_count``); the predicted CSI as ``csi``; survey answers as
+``survey.csat`` / ``survey.nps`` / ``survey.ces`` (the most critical answer).
 """
 
 from __future__ import annotations

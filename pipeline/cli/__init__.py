@@ -1,0 +1,52 @@
+"""``cxmon VERB ...``: JSON to stdout with ``--json``, tables otherwise, logs to stderr.
+
+Exit status: 0 ok, 1 something failed (the rest of the batch still went through), 2 bad input.
+One module per command group; each is attached to :func:`main` here. A command imports what
+touches the store, the models or the flows when it runs, so ``cxmon --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.cli.alarms import alarms
+from pipeline.cli.analyze import analyze
+from pipeline.cli.checklist import checklist
+from pipeline.cli.contacts import config, errors, ingest, list_contacts, process, show
+from pipeline.cli.demo import demo
+from pipeline.cli.model import model
+from pipeline.cli.review import review
+from pipeline.cli.surveys import report, surveys
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML settings file (default: $CXMON_CONFIG, else ./cxmon.toml).")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
+def main(config_path: Path | None, verbose: bool) -> None:
+    """cxmon: quality monitoring for contact centres, offline."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if config_path is not None:
+        os.environ["CXMON_CONFIG"] = str(config_path)
+
+
+main.add_command(config)
+main.add_command(ingest)
+main.add_command(process)
+main.add_command(list_contacts)
+main.add_command(show)
+main.add_command(analyze)
+main.add_command(errors)
+main.add_command(model)
+main.add_command(demo)
+main.add_command(surveys)
+main.add_command(report)
+main.add_command(checklist)
+main.add_command(alarms)
+main.add_command(review)

@@ -1,0 +1,140 @@
+"""``cxmon analyze PATH``: one call or chat export ingested and processed in this process, results for a person."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline.cli.common import EXIT_FAILED, load_settings, print_json
+from pipeline.cli.contacts_view import format_turns, turn_annotations, turn_document
+from pipeline.settings import Settings
+from pipeline.sidecars import EVENTS_SUFFIX, META_SUFFIX
+from pipeline.stages import process_contact
+from pipeline.tables import table
+
+
+@dataclass
+class AnalyzeResult:
+    document: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+    bad_input: str | None = None
+    failed: bool = False
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--events", "events_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Telephony events (default: NAME.events.json beside the recording, if any).")
+@click.option("--meta", "meta_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Call or chat metadata (default: NAME.meta.json beside the file, if any).")
+@click.option("--language", type=click.Choice(["ru", "en"]),
+              help="Language unless the meta sidecar names one (default: settings for calls, guessed from the letters for chats).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def analyze(path: Path, events_path: Path | None, meta_path: Path | None, language: str | None, as_json: bool) -> None:
+    """Ingest and process one call or chat export here and now; print its transcript or messages and features."""
+    from pipeline.chats.formats import CHAT_SUFFIXES
+
+    settings = load_settings()
+    if language:
+        settings = settings.model_copy(update={"language": language})
+    if path.suffix.lower() in CHAT_SUFFIXES:
+        if events_path:
+            raise click.UsageError(f"{path.name} is a chat export; --events is for calls")
+        result = analyze_chat(settings, path, meta_path=meta_path, language=language)
+    else:
+        result = analyze_call(settings, path, events_path=events_path, meta_path=meta_path)
+    if result.bad_input:
+        raise click.UsageError(result.bad_input)
+    if as_json:
+        print_json(result.document)
+    else:
+        click.echo(result.text)
+    if result.failed:
+        sys.exit(EXIT_FAILED)
+
+
+def _beside(path: Path, suffix: str) -> Path | None:
+    candidate = path.with_name(path.stem + suffix)
+    return candidate if candidate.is_file() else None
+
+
+def _feature_table(features: dict[str, Any]) -> str:
+    return table([[k, f"{v:.2f}" if isinstance(v, float) else v] for k, v in features.items()], ["feature", "value"])
+
+
+def analyze_call(settings: Settings, path: Path, *, events_path: Path | None, meta_path: Path | None) -> AnalyzeResult:
+    """Ingest and process the recording at ``path`` (with its sidecars); its transcript and call features."""
+    from pipeline.calls.ingest import RecordingInput, ingest_recording
+    from pipeline.store import open_store
+    from pipeline.store.intake import IngestReport
+
+    store = open_store(settings)
+    item = RecordingInput(path, events=events_path or _beside(path, EVENTS_SUFFIX),
+                          meta=meta_path or _beside(path, META_SUFFIX))
+    report = IngestReport()
+    ingest_recording(store, item, report)
+    contact_ids = report.new + report.existing
+    if not contact_ids:
+        return AnalyzeResult(bad_input=report.errors[0].message)
+    contact_id = contact_ids[0]
+    outcomes = process_contact(store, contact_id, settings)
+    transcript = store.catalog.transcript(contact_id)
+    features = {fs.name: dict(fs.values) for fs in store.catalog.feature_sets(contact_id)}
+    problems = [e.message for e in report.errors] + [o.error for o in outcomes if not o.ok]
+    problems += [e.message for e in store.catalog.errors(contact_id) if e.message not in problems]
+    turns = [turn_document(t) for t in transcript.turns] if transcript else []
+    document = {"contact_id": contact_id, "features": features.get("call", {}), "turns": turns,
+                "problems": problems}
+    lines = [f"contact {contact_id}  {path.name}  ({len(turns)} turns)"]
+    lines += format_turns(turns)
+    if features.get("call"):
+        lines += ["", _feature_table(features["call"])]
+    lines += [f"! {p}" for p in problems]
+    failed = any(not o.ok for o in outcomes) or not features.get("call")
+    return AnalyzeResult(document=document, text="\n".join(lines), failed=failed)
+
+
+def analyze_chat(settings: Settings, path: Path, *, meta_path: Path | None, language: str | None = None) -> AnalyzeResult:
+    """Ingest and process every chat in ``path``; the document holds the first chat (the file's only one, usually)."""
+    from pipeline.chats.ingest import ChatInput, ingest_chat
+    from pipeline.chats.stage import stored_messages
+    from pipeline.store import open_store
+    from pipeline.store.intake import IngestReport
+
+    store = open_store(settings)
+    beside = path.with_name(path.stem + META_SUFFIX)
+    report = IngestReport()
+    ingest_chat(store, ChatInput(path, meta=meta_path or (beside if beside.is_file() else None)), report, settings,
+                language=language)
+    contact_ids = report.new + report.existing
+    if not contact_ids:
+        return AnalyzeResult(bad_input=report.errors[0].message if report.errors else f"{path.name}: no messages")
+    outcomes = [o for contact_id in contact_ids for o in process_contact(store, contact_id, settings)]
+    problems = [e.message for e in report.errors] + [o.error for o in outcomes if not o.ok]
+    documents, lines = [], []
+    for contact_id in contact_ids:
+        contact = store.catalog.get_contact(contact_id)
+        features = {fs.name: dict(fs.values) for fs in store.catalog.feature_sets(contact_id)}.get("chat", {})
+        transcript = store.catalog.transcript(contact_id)
+        turns = transcript.turns if transcript else ()
+        messages = [
+            {"ts": m.sent_at.isoformat(), "t_s": t.start_s, "role": m.role, "author": m.author, "text": m.text,
+             "sentiment": t.sentiment, "tags": list(t.tags)}
+            for m, t in zip(stored_messages(store, contact), turns)
+        ]
+        documents.append({"contact_id": contact_id, "features": features, "messages": messages})
+        lines.append(f"contact {contact_id}  {Path(contact.source).name}  ({len(messages)} messages, {contact.language})")
+        lines += [f"  {m['ts'][11:19]}  {m['role']:<8}  {' '.join(m['text'].split())}{turn_annotations(m)}"
+                  for m in messages]
+        if features:
+            lines += ["", _feature_table(features), ""]
+    lines += [f"! {p}" for p in problems]
+    document = {**documents[0], "problems": problems}
+    if len(documents) > 1:
+        document["chats"] = documents
+    failed = any(not o.ok for o in outcomes) or not all(d["features"] for d in documents)
+    return AnalyzeResult(document=document, text="\n".join(lines), failed=failed)

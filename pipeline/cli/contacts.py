@@ -1,0 +1,115 @@
+"""``cxmon config | ingest | process | ls | show | errors``: the contacts in the store and how they got there."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.cli.common import EXIT_FAILED, find_one_contact, load_settings, open_configured_store, print_json
+from pipeline.cli.contacts_view import (contact_document, contact_rows, format_contact, format_contact_table,
+                                        sort_contact_rows)
+from pipeline.tables import table
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def config(as_json: bool) -> None:
+    """Print the effective settings, secrets masked."""
+    values = load_settings().masked()
+    if as_json:
+        print_json(values)
+    else:
+        click.echo(table(sorted(values.items()), ["setting", "value"]))
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Ingest recordings (with their .events.json / .meta.json sidecars) and chat exports from files and folders."""
+    from pipeline.ingest import ingest_paths
+    from pipeline.store import open_store
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+    settings = load_settings()
+    report = ingest_paths(open_store(settings), list(paths), settings=settings,
+                          progress=not as_json and sys.stderr.isatty())
+    if as_json:
+        print_json({"new": report.new, "existing": report.existing, "added": report.added,
+                    "errors": [{"source": e.source, "message": e.message, "quarantine_key": e.quarantine_key}
+                               for e in report.errors]})
+    else:
+        click.echo(f"{len(report.new)} new contacts, {len(report.existing)} already in the store, "
+                   f"{len(report.errors)} problems")
+        if any(report.added.values()):
+            click.echo("  added: " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.added.items()))
+        for error in report.errors:
+            click.echo(f"  ! {error.message}")
+    if report.errors:
+        sys.exit(EXIT_FAILED)
+
+
+@click.command()
+@click.option("--limit", type=click.IntRange(min=1), help="Process at most this many contacts.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def process(limit: int | None, as_json: bool) -> None:
+    """Run the process_contacts flow over every new contact."""
+    from flows.process import run_process_contacts  # the CLI is the outermost edge: it may start flows
+
+    result = run_process_contacts(load_settings(), limit=limit)
+    if as_json:
+        print_json(result)
+    else:
+        click.echo(f"{result['contacts']} contacts processed, {len(result['failed'])} failed")
+        for outcome in result["outcomes"]:
+            if not outcome["ok"]:
+                click.echo(f"  ! {outcome['error']}")
+    if result["failed"]:
+        sys.exit(EXIT_FAILED)
+
+
+@click.command(name="ls")
+@click.option("--sort", "sort_by", type=click.Choice(["ingested", "started", "csi"]), default="ingested",
+              show_default=True, help="Order: as ingested, by start time, or by predicted CSI (lowest first).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_contacts(sort_by: str, as_json: bool) -> None:
+    """List the contacts in the catalog."""
+    rows = sort_contact_rows(contact_rows(open_configured_store()), sort_by)
+    if as_json:
+        print_json(rows)
+    else:
+        click.echo(format_contact_table(rows))
+
+
+@click.command()
+@click.argument("contact_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show(contact_id: str, as_json: bool) -> None:
+    """Show one contact: metadata, telephony events, stage results, errors. A unique id prefix will do."""
+    store = open_configured_store()
+    document = contact_document(store, find_one_contact(store, contact_id))
+    if as_json:
+        print_json(document)
+        return
+    click.echo(format_contact(document))
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def errors(as_json: bool) -> None:
+    """List inputs and stages that failed, with where their raw bytes are kept."""
+    from dataclasses import asdict
+
+    records = open_configured_store().catalog.errors()
+    if as_json:
+        print_json([asdict(e) for e in records])
+        return
+    if not records:
+        click.echo("no errors")
+        return
+    click.echo(table([[e.created_at.strftime("%Y-%m-%d %H:%M"), e.stage, e.message, e.quarantine_key]
+                      for e in records], ["when", "stage", "problem", "raw bytes kept at"]))
