@@ -151,3 +151,8 @@ def stereo_call(path: Path, *, seconds: float = 3.0, rate_hz: int = 8000, **kwar
 
 def has_espeak() -> bool:
     return shutil.which("espeak-ng") is not None
+
+
+def has_festival_ru() -> bool:
+    """Festival with its Russian voice (Debian: festival festvox-ru), for Russian speech Whisper can hear."""
+    return shutil.which("text2wave") is not None and Path("/usr/share/festival/voices/russian").is_dir()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from features.loudness import peak_dbfs
 from pipeline.records import Word
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ DEFAULT_BEAM_SIZE = 5
 # Silence put between spans when they are joined into one signal: without it Whisper runs the
 # last word of one span into the first of the next and the word timing smears across the seam.
 SPAN_GAP_S = 0.2
+# A span whose loudest sample stays below this holds nothing to hear (digital silence, line
+# hiss): it is not decoded, since Whisper captions silence with invented words ("ТЕЛЕФОННЫЙ ЗВОНОК").
+SILENT_PEAK_DBFS = -60.0
 # How far a span may end past the end of the signal (rounding upstream) before it is an error.
 SPAN_END_TOLERANCE_S = 0.01
 
@@ -61,7 +65,8 @@ def transcribe_spans(
     list of Word
         Sorted by start; every word lies inside one span (``start_s <= end_s``, both clamped
         to it), text without surrounding whitespace, punctuation kept (``"Americans,"``);
-        a "word" of punctuation alone is dropped. No spans: ``[]``, the model untouched.
+        a "word" of punctuation alone is dropped. No spans: ``[]``, the model untouched; spans
+        that are silent (peak below ``SILENT_PEAK_DBFS``) are not decoded.
 
     Examples
     --------
@@ -76,9 +81,13 @@ def transcribe_spans(
     offsets_s: list[float] = []  # where each span starts in the joined signal
     used: list[tuple[float, float]] = []
     position = 0
+    silent = 0
     for start_s, end_s in chosen:
         first, last = int(round(start_s * ASR_RATE_HZ)), int(round(end_s * ASR_RATE_HZ))
         if last <= first:
+            continue
+        if peak_dbfs(samples[first:last]) < SILENT_PEAK_DBFS:
+            silent += 1
             continue
         if pieces:
             pieces.append(gap)
@@ -88,6 +97,8 @@ def transcribe_spans(
         pieces.append(samples[first:last])
         position += last - first
     if not pieces:
+        if silent:
+            _check_language(model, language)  # a bad language is refused even when nothing is heard
         return []
     _check_language(model, language)
     joined = np.concatenate(pieces)
