@@ -29,6 +29,19 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def require_shared(*paths: Path) -> None:
+    """Skip the test when any of ``paths`` (under ../shared/data) is absent; fail instead in CI
+    (``CXMON_TEST_REQUIRE_SERVICES=1``), where a missing data set must not pass unseen."""
+    missing = [str(p) for p in paths if not p.exists()]
+    require(not missing, f"{', '.join(missing)} absent (../shared/data, see its README)")
+
+
+def pytest_runtest_setup(item):
+    """``@pytest.mark.shared_data(PATH, ...)``: the test reads these paths of ../shared/data."""
+    for marker in item.iter_markers("shared_data"):
+        require_shared(*(Path(p) for p in marker.args))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     """No test sees the developer's CXMON_* settings or cxmon.toml."""

@@ -20,8 +20,7 @@ from models.csi.estimator import rows_to_matrix
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 USS_DIR = SHARED_DATA / "text" / "uss_satisfaction"
-needs_uss = pytest.mark.skipif(not all((USS_DIR / f"{s}.txt").is_file() for s in csi_train.USS_SOURCES),
-                               reason=f"{USS_DIR} absent (see ../shared/data/README.md)")
+needs_uss = pytest.mark.shared_data(*(USS_DIR / f"{s}.txt" for s in csi_train.USS_SOURCES))
 
 
 def _expected_failures(estimator):

@@ -20,8 +20,8 @@ from models.sentiment import (
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 BANKS_XML = SHARED_DATA / "text" / "sentirueval2016" / "banks_test_etalon.xml"
 USS_DIR = SHARED_DATA / "text" / "uss_satisfaction"
-needs_banks = pytest.mark.skipif(not BANKS_XML.is_file(), reason=f"{BANKS_XML} absent (see ../shared/data/README.md)")
-needs_uss = pytest.mark.skipif(not (USS_DIR / "MWOZ.txt").is_file(), reason=f"{USS_DIR} absent")
+needs_banks = pytest.mark.shared_data(BANKS_XML)
+needs_uss = pytest.mark.shared_data(USS_DIR / "MWOZ.txt")
 
 
 # ---------- fast: no encoder ----------

@@ -30,7 +30,7 @@ def test_known_answers_from_turns():
     assert f["ivr_s"] == 0.0 and f["holds_count"] == 0 and f["queue_wait_s"] == 0.0
 
 
-@pytest.mark.skipif(not HVB.is_dir(), reason="../shared/data/hvb is not here")
+@pytest.mark.shared_data(HVB)
 def test_real_bank_calls_give_sane_features():
     for path in sorted(HVB.glob("*.json"))[:20]:
         call = json.loads(path.read_text(encoding="utf-8"))

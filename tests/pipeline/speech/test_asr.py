@@ -19,7 +19,7 @@ from pipeline.speech import asr
 from features.wer import normalized_words, word_error_rate
 from pipeline.speech.asr import transcribe_all, transcribe_spans
 from pipeline.speech.whisper_model import load_whisper
-from tests.conftest import has_espeak, has_festival_ru, require, tone
+from tests.conftest import has_espeak, has_festival_ru, require, require_shared, tone
 
 RATE_HZ = 16_000
 SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
@@ -327,8 +327,7 @@ def test_jfk_word_error_rate(whisper):
     import soundfile as sf
     from scipy.signal import resample_poly
 
-    if not JFK.is_file():
-        pytest.skip(f"{JFK} is absent (../shared/data)")
+    require_shared(JFK)
     stereo, rate_hz = sf.read(JFK, dtype="float32")
     assert rate_hz == 44_100
     samples = resample_poly(stereo.mean(axis=1), 160, 441).astype(np.float32)

@@ -22,7 +22,7 @@ from pipeline.speech.diarization_steps import (
     merged_runs,
     windows_s,
 )
-from tests.conftest import has_espeak, require
+from tests.conftest import has_espeak, require, require_shared
 
 RATE_HZ = 16_000
 SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
@@ -208,8 +208,7 @@ def test_two_espeak_voices_at_known_times():
 
 @pytest.mark.model
 def test_sample_call_diarization_error_rate():
-    if not (SAMPLE / "sample.wav").is_file():
-        pytest.skip(f"{SAMPLE / 'sample.wav'} is absent (../shared/data)")
+    require_shared(SAMPLE / "sample.wav")
     import soundfile as sf
     from pyannote.database.util import load_rttm
 
