@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from features.call import CallTimeline, call_features
+from features.call import CallTimeline
 from features.call_process import sound_spans
 from pipeline.records import TelephonyEvent
 from pipeline.speech.synth import VOICES, Placed, mix, music, place, speak
@@ -32,8 +32,80 @@ class KnownCall:
         return [w for c in self.clips if c.party == party for w in c.text.split()]
 
     def truth(self) -> dict:
-        return call_features(self.timeline, self.spans("agent"), self.spans("customer"),
-                             agent_words=self.words("agent"), customer_words=self.words("customer"))
+        """Every call feature, counted on a 1 ms grid from what was placed: not by
+        :func:`features.call.call_features`, the function under test (see ``test_scenarios.py``)."""
+        return counted_features(self.timeline, self.spans("agent"), self.spans("customer"),
+                                agent_words=self.words("agent"), customer_words=self.words("customer"))
+
+
+GRID_S = 0.001
+MIN_PAUSE_S = 0.3  # the README's definition of a silence: nobody speaks for 0.3 s or more, outside holds
+
+
+def _mask(spans, frames: int) -> np.ndarray:
+    mask = np.zeros(frames, dtype=bool)
+    for start_s, end_s in spans:
+        mask[int(round(start_s / GRID_S)):int(round(end_s / GRID_S))] = True
+    return mask
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, one past last) frame of every run of True."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def counted_features(timeline: CallTimeline, agent, customer, *, agent_words, customer_words) -> dict:
+    """The README's call features by counting frames: who speaks in each millisecond after the answer."""
+    frames = int(round(timeline.duration_s / GRID_S))
+    after = np.arange(frames) >= int(round(timeline.answer_s / GRID_S))
+    a, c = _mask(agent, frames) & after, _mask(customer, frames) & after
+    held = _mask(timeline.holds, frames)
+    quiet = [(e - s) * GRID_S for s, e in _runs(~a & ~c & ~held & after) if (e - s) * GRID_S >= MIN_PAUSE_S]
+    talk = {"agent": a.sum() * GRID_S, "customer": c.sum() * GRID_S}
+
+    def interruptions(starter, other_mask):
+        found = []
+        for start_s, end_s in sorted(starter):
+            first = int(round(start_s / GRID_S))
+            if after[first] and other_mask[first] and other_mask[first - 1]:  # the other was already speaking
+                found.append(other_mask[first:int(round(end_s / GRID_S))].sum() * GRID_S)
+        return found
+
+    by_agent, by_customer = interruptions(agent, _mask(customer, frames)), interruptions(customer, _mask(agent, frames))
+    rate = {party: len(words) / talk[party] * 60 if talk[party] else None
+            for party, words in (("agent", agent_words), ("customer", customer_words))}
+    letters = [n for n in (sum(ch.isalpha() for ch in w) for w in customer_words) if n]
+    first = {party: (np.argmax(m) * GRID_S - timeline.answer_s if m.any() else None)
+             for party, m in (("agent", a), ("customer", c))}
+    queue_from = (timeline.queue_start_s if timeline.queue_start_s is not None
+                  else timeline.ivr[1] if timeline.ivr else timeline.answer_s)
+    return {
+        "duration_s": timeline.duration_s,
+        "ivr_s": timeline.ivr[1] - timeline.ivr[0] if timeline.ivr else 0.0,
+        "ivr_exit": timeline.ivr_exit,
+        "queue_wait_s": max(0.0, timeline.answer_s - queue_from),
+        "holds_count": len(timeline.holds),
+        "hold_s": sum(e - s for s, e in timeline.holds),
+        "agent_talk_s": talk["agent"],
+        "customer_talk_s": talk["customer"],
+        "talk_ratio_agent": talk["agent"] / (talk["agent"] + talk["customer"]),
+        "silence_s": sum(quiet),
+        "longest_silence_s": max(quiet, default=0.0),
+        "overlap_s": (a & c).sum() * GRID_S,
+        "overlap_ratio": (a & c).sum() / (a | c).sum(),
+        "interruptions_agent": len(by_agent),
+        "interruptions_customer": len(by_customer),
+        "overlap_in_interruptions_s": sum(by_agent) + sum(by_customer),
+        "agent_words": len(agent_words),
+        "customer_words": len(customer_words),
+        "agent_speech_rate_wpm": rate["agent"],
+        "customer_speech_rate_wpm": rate["customer"],
+        "speech_rate_diff_wpm": rate["agent"] - rate["customer"],
+        "customer_mean_word_len_chars": sum(letters) / len(letters) if letters else None,
+        "agent_first_speech_s": first["agent"],
+        "customer_first_speech_s": first["customer"],
+    }
 
 
 def _say(party: str, text: str, start_s: float) -> Placed:
