@@ -6,15 +6,17 @@ in ``PREFECT_API_URL`` when one is. Re-running it processes nothing twice.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 import os
+import socket
+import uuid
+from dataclasses import asdict
 from functools import lru_cache
 
 from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.settings import Settings
-from pipeline.stages import process_contact, stages_by_channel
+from pipeline.stages import process_claimed, stages_by_channel
 from pipeline.store import Store, open_store
 
 
@@ -30,28 +32,46 @@ def _store() -> Store:
 
 @task(retries=2, retry_delay_seconds=2)
 def find_new_contacts() -> list[str]:
-    return _store().catalog.contacts_needing(stages_by_channel())
+    """Contacts with stages to run that no other run holds now."""
+    catalog = _store().catalog
+    held = catalog.leased_contacts()
+    return [c for c in catalog.contacts_needing(stages_by_channel()) if c not in held]
 
 
 @task
-def process_one(contact_id: str) -> list[dict]:
-    return [asdict(outcome) for outcome in process_contact(_store(), contact_id, Settings())]
+def process_one(contact_id: str, owner: str | None = None) -> list[dict] | None:
+    """The contact's stage outcomes, or None when another run took it first (``owner``: the run's, else a new one)."""
+    outcomes = process_claimed(_store(), contact_id, Settings(), owner=owner or run_owner())
+    return None if outcomes is None else [asdict(outcome) for outcome in outcomes]
+
+
+def run_owner() -> str:
+    """Who holds the contacts this run claims: host, process and a random part, unique per run."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 @flow(name="process_contacts")
 def process_contacts(limit: int | None = None) -> dict:
-    """Process new contacts (at most ``limit``); returns counts and every stage outcome."""
+    """Process new contacts (at most ``limit``); returns counts and every stage outcome.
+
+    Each contact is claimed before its stages run, so two runs at once share the work: a contact
+    another run holds, or has finished meanwhile, is skipped (``taken_elsewhere``).
+    """
     from tqdm import tqdm
 
+    owner = run_owner()
     contact_ids = find_new_contacts()[:limit]
-    futures = process_one.map(contact_ids)
-    outcomes = [o for f in tqdm(futures, desc="process", unit="contact", leave=False) for o in f.result()]
+    futures = process_one.map(contact_ids, owner=owner)
+    results = [f.result() for f in tqdm(futures, desc="process", unit="contact", leave=False)]
+    outcomes = [o for result in results if result is not None for o in result]
     failed = sorted({o["contact_id"] for o in outcomes if not o["ok"]})
     return {
-        "contacts": len(contact_ids),
+        "contacts": sum(bool(result) for result in results),
         "failed": failed,
         "stages_run": len(outcomes),
         "outcomes": outcomes,
+        # held by another run, or finished by it between our search and our claim
+        "taken_elsewhere": sum(not result for result in results),
     }
 
 

@@ -7,14 +7,55 @@ field names below (``object_store = "s3"``, ``s3_endpoint = "minio:9000"``, ...)
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Any, Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 DEFAULT_CONFIG_FILE = Path("cxmon.toml")
+MASK = "***"
+
+# ``scheme://user:`` -- the password runs from here to the ``@`` before the host
+_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\[\s]*):(?=\S*@)")
+# ``user:password@host`` without a scheme, as one word
+_BARE_USERINFO = re.compile(r"^(?P<head>['\"(\[]?[^:/@'\"(\[]+:)\S*@(?=[^@]+$)")
+# ``password=``, ``sslpassword=``, ``api_key=``, ``access_token=``, ``X-Amz-Signature=``, ... in a query,
+# a fragment or a libpq ``key=value`` string
+_SECRET_PARAM = re.compile(r"(?P<head>(?:^|[?&;#\s])[\w.\-]*(?:pass(?:word|wd)?|pwd|secret|token|key|sig|"
+                           r"credential|auth)[\w.\-]*=)(?P<value>[^&;#\s]+)", re.IGNORECASE)
+
+
+def masked_url(text: str) -> str:
+    """``text`` (a URL, an endpoint, or a message quoting them) with every password and secret as ``***``.
+
+    Masks the password of ``user:password@`` and the value of query (or ``key=value``) parameters
+    whose name holds pass (password, passwd), pwd, secret, token, key, sig (signature), credential or
+    auth, in any case.
+
+    >>> masked_url("postgresql+psycopg://qa:pa@ss@db:5432/cxmon?sslmode=require&sslPassword=x")
+    'postgresql+psycopg://qa:***@db:5432/cxmon?sslmode=require&sslPassword=***'
+    """
+    text = _SECRET_PARAM.sub(lambda m: m["head"] + MASK, text)
+    pieces, start = [], 0
+    for match in _USERINFO.finditer(text):
+        if match.start() < start:
+            continue
+        rest_start = match.end()
+        token_end = next((i for i in range(rest_start, len(text)) if text[i].isspace()), len(text))
+        query_start = next((i for i in range(rest_start, token_end) if text[i] in "?#"), token_end)
+        # a password may hold "/" or even "@" unencoded: mask up to the last "@" before the query
+        password_end = text.rfind("@", rest_start, query_start)
+        if password_end < 0:
+            password_end = text.find("@", rest_start, token_end)
+        pieces += [text[start:rest_start], MASK]
+        start = password_end
+    text = "".join(pieces) + text[start:]
+    # "user:password@host:9000": an endpoint or a host without a scheme, alone or quoted in a message
+    return "".join(word if "://" in word else _BARE_USERINFO.sub(rf"\g<head>{MASK}@", word)
+                   for word in re.split(r"(\s+)", text))
 
 
 def config_file() -> Path | None:
@@ -29,7 +70,8 @@ def config_file() -> Path | None:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CXMON_", extra="forbid")
+    # hide_input_in_errors: a value may be a secret or personal, and pydantic would print it
+    model_config = SettingsConfigDict(env_prefix="CXMON_", extra="forbid", hide_input_in_errors=True)
 
     home: Path = Path("~/.cxmon")
     """Where the embedded store keeps its files (objects/ and catalog.sqlite3)."""
@@ -126,19 +168,28 @@ class Settings(BaseSettings):
     alarm_email_to: list[str] = []
     """Who the ``email`` sink writes to."""
 
+    # Messages never quote the value: it may be a secret or personal (see settings_problems)
+    @field_validator("workers", "speakers")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("expected a whole number >= 1")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a known time zone; expected an IANA name such as Europe/Moscow") from None
+        return value
+
     @model_validator(mode="after")
     def _expand_home(self) -> "Settings":
         self.home = self.home.expanduser()
         if self.objects_dir is not None:
             self.objects_dir = self.objects_dir.expanduser()
-        if self.workers < 1:
-            raise ValueError(f"workers={self.workers}; expected >= 1")
-        if self.speakers < 1:
-            raise ValueError(f"speakers={self.speakers}; expected >= 1")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"timezone={self.timezone!r}; expected an IANA name such as Europe/Moscow") from None
         if self.diarization_pipeline is not None:
             self.diarization_pipeline = self.diarization_pipeline.expanduser()
         return self
@@ -167,14 +218,65 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.home / 'catalog.sqlite3'}"
 
     def masked(self) -> dict[str, Any]:
-        """The effective settings as plain values, with every secret replaced by ``***``."""
-        from sqlalchemy.engine import make_url
+        """The effective settings as plain values, with every secret replaced by ``***``.
 
-        values = self.model_dump(mode="json")
-        values["s3_secret_key"] = "***" if self.s3_secret_key.get_secret_value() else ""
-        values["alarm_webhook_secret"] = "***" if self.alarm_webhook_secret.get_secret_value() else ""
-        values["smtp_password"] = "***" if self.smtp_password.get_secret_value() else ""
-        values["catalog_url"] = make_url(self.catalog_url_value()).render_as_string(hide_password=True)
+        Secret settings are masked whole; every other text (URLs, endpoints, hosts) through
+        :func:`masked_url`, so a password written into any of them is masked too.
+        """
+        values = _masked_texts(self.model_dump(mode="json"))
+        values["s3_secret_key"] = MASK if self.s3_secret_key.get_secret_value() else ""
+        values["alarm_webhook_secret"] = MASK if self.alarm_webhook_secret.get_secret_value() else ""
+        values["smtp_password"] = MASK if self.smtp_password.get_secret_value() else ""
+        values["catalog_url"] = masked_url(self.catalog_url_value())
         values["objects_dir"] = str(self.objects_path())
         values["config_file"] = str(config_file()) if config_file() else None
         return values
+
+
+def _masked_texts(value: Any) -> Any:
+    if isinstance(value, str):
+        return masked_url(value)
+    if isinstance(value, list):
+        return [_masked_texts(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked_texts(v) for k, v in value.items()}
+    return value
+
+
+def _origin(field: str) -> str:
+    """Where a setting's value came from: its variable (which wins), the settings file, or nowhere known."""
+    variable = f"CXMON_{field.upper()}"
+    if any(name.upper() == variable for name in os.environ):
+        return variable
+    try:
+        path = config_file()
+    except FileNotFoundError:
+        path = None
+    return f"in {path}" if path is not None else ""
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per bad setting: its name, where it was set and what is expected -- never the value.
+
+    Pydantic's own message quotes every input value, and a value may be a password or personal.
+    The keys inside a table setting (``chat_roles`` author names) are data too: only list positions
+    are named.
+    """
+    problems = []
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        loc = item["loc"]
+        if not loc:
+            problems.append(item["msg"].removeprefix("Value error, "))
+            continue
+        field = str(loc[0])
+        notes = [_origin(field)]
+        if any(isinstance(part, str) for part in loc[1:]):
+            notes.insert(0, "one entry")
+        label = field + "".join(f"[{part}]" for part in loc[1:] if isinstance(part, int))
+        if any(notes):
+            label += f" ({', '.join(n for n in notes if n)})"
+        if item["type"] == "extra_forbidden":
+            problems.append(f"{label}: unknown setting; `cxmon config` lists the known ones")
+        else:
+            problems.append(f"{label}: {item['msg'].removeprefix('Value error, ')}")
+    return problems

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
 
+from pipeline.jsonlines import JsonLimitError, bounded_json, checked_field
 from pipeline.records import EVENT_TYPES, ChatRole, Speaker, TelephonyEvent
 
 EVENTS_SUFFIX = ".events.json"
@@ -23,6 +24,13 @@ SIDECAR_SUFFIXES = (EVENTS_SUFFIX, META_SUFFIX)
 # Event times a little past the end are rounding in the telephony switch, not an error.
 END_TOLERANCE_S = 0.5
 _PAIRS = {"ivr_end": "ivr_start", "hold_end": "hold_start"}
+MAX_SIDECAR_BYTES = 4 * 1024 * 1024
+"""Largest sidecar read: 10,000 events pretty-printed fit in about 1 MB."""
+MAX_EVENTS = 10_000
+"""Most events in one events sidecar: hours of holds and transfers are a few hundred."""
+META_FIELD_CHARS = {"operator_id": 128, "customer_id": 128, "team": 128}
+"""The meta fields stored in the catalog and their column sizes (pipeline/catalog/schema.py)."""
+EVENT_FIELD_CHARS = 128  # agent_id and exit: String(128) in the catalog
 
 
 class SidecarError(ValueError):
@@ -54,14 +62,30 @@ class CallMeta:
 
 
 def _load_json(path: Path) -> Any:
+    with path.open("rb") as file:
+        data = file.read(MAX_SIDECAR_BYTES + 1)
+    if len(data) > MAX_SIDECAR_BYTES:
+        raise SidecarError(f"{path.name}: more than {MAX_SIDECAR_BYTES} bytes; expected at most {MAX_SIDECAR_BYTES}")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise SidecarError(f"{path.name}: not UTF-8 text ({error.reason} at byte {error.start})") from None
     try:
-        return json.loads(text)
+        return bounded_json(text)
     except json.JSONDecodeError as error:
         raise SidecarError(f"{path.name}: malformed JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
+    except JsonLimitError as error:
+        raise SidecarError(f"{path.name}: line {error.line}: {error}") from None
+
+
+def _field(path: Path, where: str, value: Any, max_chars: int) -> Any:
+    """``value`` when it fits its catalog column; a SidecarError naming the field otherwise."""
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        return checked_field(where, str(value), max_chars=max_chars)
+    except ValueError as error:
+        raise SidecarError(f"{path.name}: {error}") from None
 
 
 def parse_meta(path: Path, *, channels: int | None) -> CallMeta:
@@ -76,6 +100,8 @@ def parse_meta(path: Path, *, channels: int | None) -> CallMeta:
             f"{'.'.join(str(p) for p in e['loc']) or 'top level'}: {e['msg']}" for e in error.errors()[:3]
         )
         raise SidecarError(f"{path.name}: {problems}") from None
+    for name, max_chars in META_FIELD_CHARS.items():
+        _field(path, name, getattr(meta, name), max_chars)
     sides = set() if channels is None else {"left", "right"} if channels == 2 else {"mono"}
     unknown = set(meta.channel_map) - sides
     if unknown:
@@ -108,6 +134,7 @@ def _event(path: Path, index: int, item: Any) -> TelephonyEvent:
     for name in ("agent_id", "exit"):
         if item.get(name) is not None and not isinstance(item[name], (str, int)):
             raise SidecarError(f"{where} ({kind}): {name}={item[name]!r}; expected a string")
+        _field(path, f"event {index} ({kind}): {name}", item.get(name), EVENT_FIELD_CHARS)
     if t_s < 0:
         raise SidecarError(f"{where} ({kind}) at {t_s:g} s is before the recording starts")
     return TelephonyEvent(
@@ -123,6 +150,8 @@ def parse_events(path: Path, *, duration_s: float) -> list[TelephonyEvent]:
     data = _load_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise SidecarError(f"{path.name}: expected an object with an \"events\" list")
+    if len(data["events"]) > MAX_EVENTS:
+        raise SidecarError(f"{path.name}: {len(data['events'])} events; expected at most {MAX_EVENTS}")
     events = [_event(path, i, item) for i, item in enumerate(data["events"])]
     for i, event in enumerate(events):
         if event.t_s > duration_s + END_TOLERANCE_S:

@@ -10,7 +10,7 @@ import hashlib
 import io
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from pipeline.chats.stage import chat_stage
 from pipeline.csi.stage import csi_stage
 from pipeline.records import Contact, ErrorRecord, FeatureSet
 from pipeline.settings import Settings
+from pipeline.store.outages import is_outage
 
 if TYPE_CHECKING:
     from pipeline.store import Store
@@ -81,6 +82,12 @@ def stages_by_channel() -> dict[str, list[str]]:
     return channels
 
 
+LEASE_S = 3600.0
+"""How long a run holds a contact it claimed: longer than every stage of the longest call takes."""
+OUTAGE_ATTEMPTS = 3
+"""Runs in a row in which a stage may meet an outage before the contact waits for a person."""
+OUTAGE_PAUSES_S = (2.0, 8.0)
+"""Pauses before a contact is tried again when the store cannot be reached at all."""
 @dataclass(frozen=True, slots=True)
 class StageOutcome:
     contact_id: str
@@ -109,8 +116,11 @@ def run_stage(store: Store, contact: Contact, stage: Stage, settings: Settings) 
             contact_id=contact.contact_id,
         )
         store.catalog.add_error(record)
-        store.catalog.record_stage_run(contact.contact_id, stage.name, ok=False, seconds=seconds,
-                                       error_id=record.error_id)
+        status = store.catalog.record_stage_run(contact.contact_id, stage.name, ok=False, seconds=seconds,
+                                                error_id=record.error_id, outage=is_outage(error),
+                                                attempts_allowed=OUTAGE_ATTEMPTS)
+        if status == "outage":
+            log.warning("%s: %s met an outage; the next run tries again", Path(contact.source).name, stage.name)
         return StageOutcome(contact.contact_id, stage.name, ok=False, seconds=seconds, error=message)
     seconds = time.perf_counter() - started
     store.catalog.put_feature_set(features)
@@ -119,11 +129,11 @@ def run_stage(store: Store, contact: Contact, stage: Stage, settings: Settings) 
 
 
 def pending_stages(store: Store, contact: Contact) -> list[Stage]:
-    """Stages that apply to the contact and have not run on it yet; none after a failure."""
+    """Stages that apply to the contact and have not run to ``ok`` on it yet; none after a failure."""
     done = store.catalog.stage_statuses(contact.contact_id).get(contact.contact_id, {})
     if "failed" in done.values():
         return []
-    return [s for s in STAGES if contact.channel in s.channels and s.name not in done]
+    return [s for s in STAGES if contact.channel in s.channels and done.get(s.name) != "ok"]
 
 
 def process_contact(store: Store, contact_id: str, settings: Settings) -> list[StageOutcome]:
@@ -138,3 +148,33 @@ def process_contact(store: Store, contact_id: str, settings: Settings) -> list[S
         if not outcome.ok:
             break
     return outcomes
+
+
+def process_claimed(
+    store: Store, contact_id: str, settings: Settings, *, owner: str, pauses_s: Sequence[float] = OUTAGE_PAUSES_S,
+) -> list[StageOutcome] | None:
+    """:func:`process_contact` under a lease held by ``owner``; None when another run holds the contact.
+
+    When the store cannot be reached even to record what happened, the contact is tried again after
+    each of ``pauses_s``; then the outage is its one outcome (stage ``store``), and since nothing was
+    recorded, the next run takes the contact again.
+    """
+    for pause_s in (*pauses_s, None):
+        try:
+            if not store.catalog.claim_contact(contact_id, owner, lease_s=LEASE_S):
+                return None
+            try:
+                return process_contact(store, contact_id, settings)
+            finally:
+                store.catalog.release_contact(contact_id, owner)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            if pause_s is None:
+                message = f"{contact_id}: the store could not be reached ({type(error).__name__}); the next run tries again"
+                log.warning("%s", message)
+                return [StageOutcome(contact_id, "store", ok=False, seconds=0.0, error=message)]
+            log.warning("%s: the store could not be reached (%s); trying again in %.0f s",
+                        contact_id, type(error).__name__, pause_s)
+            time.sleep(pause_s)
+    raise AssertionError("unreachable: the last pause returns")

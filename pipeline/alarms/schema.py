@@ -53,7 +53,11 @@ def _show(value: Any) -> str:
 
 def read_rules(text: str, problems: Problems) -> list[Rule]:
     """The rules written in ``text`` (a rule file: ``rules: [...]``, a bare list, or nothing); the
-    problems of those that cannot be used go to ``problems``."""
+    problems of those that cannot be used go to ``problems``. A file with nothing in it at all is a
+    problem (a copy cut short, not a choice); one that says so in a comment holds no rules."""
+    if not text.strip():
+        problems.add(None, "an empty file: no rules; expected `rules:` and a list of rules")
+        return []
     root, root_line = load_located(text, problems, report_keys=False)
     if problems or root_line is None:
         return []  # not YAML, or an empty file: no rules

@@ -25,6 +25,7 @@ from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.records import Alarm
+from pipeline.settings import masked_url
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings
@@ -85,9 +86,15 @@ class WebhookSink:
     def send(self, alarm: Alarm) -> dict[str, Any]:
         body = json.dumps(alarm_payload(alarm), ensure_ascii=False, sort_keys=True,
                           separators=(",", ":")).encode("utf-8")
-        request = urllib.request.Request(self.url, data=body, method="POST", headers={
-            "Content-Type": "application/json; charset=utf-8", "User-Agent": "cxmon-alarms",
-            SIGNATURE_HEADER: signature(body, self.secret), "X-Cxmon-Alarm-Id": alarm.alarm_id})
+        shown = masked_url(self.url)  # the URL may carry a token; never log it in clear
+        try:
+            request = urllib.request.Request(self.url, data=body, method="POST", headers={
+                "Content-Type": "application/json; charset=utf-8", "User-Agent": "cxmon-alarms",
+                SIGNATURE_HEADER: signature(body, self.secret), "X-Cxmon-Alarm-Id": alarm.alarm_id})
+        except ValueError:  # urllib's message quotes the whole URL
+            error = f"{shown}: not a URL; expected http:// or https://"
+            log.warning("alarm %s: webhook delivery failed: %s", alarm.rule, error)
+            return _delivery(self.name, ok=False, attempts=0, error=error)
         status: int | None = None
         error = ""
         for attempt in (1, 2):
@@ -97,12 +104,12 @@ class WebhookSink:
                 with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
                     return _delivery(self.name, ok=True, attempts=attempt, status=response.status)
             except urllib.error.HTTPError as failure:
-                status, error = failure.code, f"{self.url}: HTTP {failure.code} {failure.reason}"
+                status, error = failure.code, f"{shown}: HTTP {failure.code} {failure.reason}"
                 if failure.code < 500 and failure.code != 429:
                     break  # the receiver refused this alarm; sending it again would not help
             except (urllib.error.URLError, OSError) as failure:  # refused, unreachable, timed out
                 reason = getattr(failure, "reason", failure)
-                status, error = None, f"{self.url}: {reason}"
+                status, error = None, f"{shown}: {masked_url(str(reason))}"
         log.warning("alarm %s: webhook delivery failed: %s", alarm.rule, error)
         return _delivery(self.name, ok=False, attempts=attempt, status=status, error=error)
 
@@ -143,7 +150,7 @@ class EmailSink:
                     smtp.login(self.user, self.password)
                 refused = smtp.send_message(self.message(alarm))
         except (smtplib.SMTPException, OSError) as failure:
-            error = f"{self.host}:{self.port}: {failure}"
+            error = masked_url(f"{self.host}:{self.port}: {failure}")
             log.warning("alarm %s: e-mail delivery failed: %s", alarm.rule, error)
             return _delivery(self.name, ok=False, error=error)
         if refused:
@@ -190,8 +197,10 @@ class Sinks:
             try:
                 records.append(sink.send(alarm))
             except Exception as failure:  # a sink bug must not lose the alarm nor fail the stage
-                log.exception("alarm %s: sink %s failed", alarm.rule, name)
-                records.append(_delivery(name, ok=False, error=f"{type(failure).__name__}: {failure}"))
+                error = masked_url(f"{type(failure).__name__}: {failure}")
+                # no traceback: its last line would repeat the message unmasked
+                log.error("alarm %s: sink %s failed: %s", alarm.rule, name, error)
+                records.append(_delivery(name, ok=False, error=error))
         return tuple(records)
 
     def problems(self, names: Sequence[str]) -> list[str]:

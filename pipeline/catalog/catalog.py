@@ -14,7 +14,9 @@ from pipeline.catalog.reviews import ReviewRecords
 from pipeline.catalog.schema import contacts, errors, feature_sets, scores, stage_runs, telephony_events, transcripts
 from pipeline.catalog.sql import batches, utc as _utc
 from pipeline.catalog.surveys import SurveyRecords
+from pipeline.catalog.work import WorkRecords
 from pipeline.records import Contact, ErrorRecord, FeatureSet, Score, TelephonyEvent, Transcript, Turn, Word
+from pipeline.settings import masked_url
 
 
 def _engine(url: str) -> sa.Engine:
@@ -33,9 +35,9 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords):
-    """Contacts, their events, stage results, error records, surveys and consent, checklists, reviews and
-    alarms, in one SQL database (the last four in the mixins of their own modules)."""
+class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, WorkRecords):
+    """Contacts, their events, stage results, error records, surveys and consent, checklists, reviews,
+    alarms and who works on what, in one SQL database (the last five in the mixins of their own modules)."""
 
     def __init__(self, url: str, *, upgrade: bool = True) -> None:
         if url.startswith("sqlite:///"):
@@ -47,7 +49,7 @@ class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords):
             migrate.upgrade(self.engine)
 
     def __repr__(self) -> str:
-        return f"Catalog({self.engine.url.render_as_string(hide_password=True)!r})"
+        return f"Catalog({masked_url(self.engine.url.render_as_string(hide_password=False))!r})"
 
     def close(self) -> None:
         self.engine.dispose()
@@ -250,20 +252,28 @@ class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords):
         return Transcript(contact_id=contact_id, language=row.language, turns=turns, model=row.model)
 
     def record_stage_run(
-        self, contact_id: str, stage: str, *, ok: bool, seconds: float, error_id: str | None = None
-    ) -> None:
+        self, contact_id: str, stage: str, *, ok: bool, seconds: float, error_id: str | None = None,
+        outage: bool = False, attempts_allowed: int = 3,
+    ) -> str:
+        """Record how a stage ended; returns the status stored: ``ok``, ``failed`` (waits for a person or
+        ``retry_failed``), or ``outage`` (a store or network outage: the next run tries again, until
+        ``attempts_allowed`` outages in a row make it ``failed``)."""
         key = (stage_runs.c.contact_id == contact_id) & (stage_runs.c.stage == stage)
         with self.engine.begin() as conn:
+            before = conn.execute(sa.select(stage_runs.c.status, stage_runs.c.attempts).where(key)).first()
+            attempts = before.attempts + 1 if outage and before is not None and before.status == "outage" else 1
+            status = "ok" if ok else "outage" if outage and attempts < attempts_allowed else "failed"
             conn.execute(stage_runs.delete().where(key))
             conn.execute(
                 stage_runs.insert().values(
-                    contact_id=contact_id, stage=stage, status="ok" if ok else "failed",
-                    finished_at=datetime.now(UTC), seconds=seconds, error_id=error_id,
+                    contact_id=contact_id, stage=stage, status=status, finished_at=datetime.now(UTC),
+                    seconds=seconds, error_id=error_id, attempts=attempts,
                 )
             )
+        return status
 
     def stage_statuses(self, contact_id: str | None = None) -> dict[str, dict[str, str]]:
-        """``{contact_id: {stage: "ok" | "failed"}}`` for every stage that has run."""
+        """``{contact_id: {stage: "ok" | "failed" | "outage"}}`` for every stage that has run."""
         query = sa.select(stage_runs.c.contact_id, stage_runs.c.stage, stage_runs.c.status)
         if contact_id is not None:
             query = query.where(stage_runs.c.contact_id == contact_id)
@@ -274,8 +284,9 @@ class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords):
         return statuses
 
     def contacts_needing(self, stages: Iterable[str] | Mapping[str, Iterable[str]]) -> list[str]:
-        """Ids of contacts, oldest first, on which at least one of ``stages`` has never run and
-        none has failed (a failed contact waits for a person, not for the next run).
+        """Ids of contacts, oldest first, on which at least one of ``stages`` has not run to ``ok``
+        and none has failed (a failed contact waits for a person, not for the next run; a stage that
+        met an outage is tried again).
 
         ``stages`` is a list of stage names for every contact, or a mapping from channel
         (``call``, ``chat``) to the stages of that channel's contacts.
@@ -287,6 +298,7 @@ class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords):
         for c in self.contacts():
             wanted = set(by_channel.get(c.channel, ())) if by_channel is not None else everywhere
             statuses = done.get(c.contact_id, {})
-            if wanted - set(statuses) and "failed" not in statuses.values():
+            finished = {stage for stage, status in statuses.items() if status == "ok"}
+            if wanted - finished and "failed" not in statuses.values():
                 needing.append(c.contact_id)
         return needing

@@ -68,6 +68,16 @@ stage_runs = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("seconds", sa.Float, nullable=False),
     sa.Column("error_id", sa.String(64)),
+    # consecutive runs that met an outage (status "outage"); the last allowed one is recorded "failed"
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="1"),
+)
+
+contact_leases = sa.Table(
+    "contact_leases",
+    metadata,
+    sa.Column("contact_id", sa.String(64), sa.ForeignKey("contacts.contact_id"), primary_key=True),
+    sa.Column("owner", sa.String(128), nullable=False),  # the process run holding the contact
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 transcripts = sa.Table(

@@ -39,7 +39,16 @@ from typing import Any
 
 from pipeline.chats import telegram, whatsapp
 from pipeline.chats.base import Authored, ChatFormatError, checked_roles, with_roles
-from pipeline.jsonlines import LineProblem, csv_delimiter, csv_rows, decoded_text, jsonl_objects
+from pipeline.jsonlines import (
+    JsonLimitError,
+    LineProblem,
+    bounded_json,
+    checked_field,
+    csv_delimiter,
+    csv_rows,
+    decoded_text,
+    jsonl_objects,
+)
 from pipeline.records import CHAT_ROLES, ChatMessage
 
 __all__ = ["CHAT_SUFFIXES", "ChatFormatError", "LineProblem", "ParsedChats", "parse_chat"]
@@ -48,6 +57,9 @@ CHAT_SUFFIXES = frozenset({".jsonl", ".csv", ".json", ".txt"})
 REQUIRED_COLUMNS = ("chat_id", "ts", "role", "text")
 _FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".json": "telegram", ".txt": "whatsapp"}
 _SHOWN_PROBLEMS = 3
+MAX_TELEGRAM_CHARS = 256 * 1024 * 1024
+"""Largest Telegram export read (its objects take several times the text's memory)."""
+ID_CHARS = 128  # chat_id and author: an author may become the contact's operator_id, String(128)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +109,9 @@ def _record(fields: Mapping[str, Any]) -> ChatMessage:
         raise ValueError(f"role={role!r}; expected one of {', '.join(sorted(CHAT_ROLES))}")
     if not isinstance(author, str) or not isinstance(text, str):
         raise ValueError("author and text must be strings")
-    return ChatMessage(str(chat_id).strip(), _sent_at(fields["ts"]), role_name, author.strip(), text)
+    chat_id = checked_field("chat_id", str(chat_id).strip(), max_chars=ID_CHARS)
+    author = checked_field("author", author.strip(), max_chars=ID_CHARS)
+    return ChatMessage(chat_id, _sent_at(fields["ts"]), role_name, author, text)
 
 
 def _messages(rows: Iterator[tuple[int, Mapping[str, Any]]], problems: list[LineProblem]) -> list[ChatMessage]:
@@ -132,7 +146,9 @@ def _read_csv(name: str, text: str) -> tuple[list[ChatMessage], list[LineProblem
 
 def _read_telegram(name: str, text: str, timezone: tzinfo) -> tuple[list[Authored], list[LineProblem]]:
     try:
-        data = json.loads(text)
+        data = bounded_json(text, max_chars=MAX_TELEGRAM_CHARS)
+    except JsonLimitError as error:
+        raise ChatFormatError(f"{name}: line {error.line}: {error}; expected {telegram.EXPECTED}") from None
     except json.JSONDecodeError as error:
         hint = " (one object per line is JSON Lines: name the file .jsonl)" if error.msg == "Extra data" else ""
         raise ChatFormatError(
@@ -147,7 +163,8 @@ def _read_telegram(name: str, text: str, timezone: tzinfo) -> tuple[list[Authore
 
 def _read_whatsapp(name: str, text: str, timezone: tzinfo) -> tuple[list[Authored], list[LineProblem]]:
     lines = re.split(r"\r\n|\r|\n", text)
-    said, problems, starts = whatsapp.read_whatsapp(lines, chat_id=PurePath(name).stem, timezone=timezone)
+    chat_id = PurePath(name).stem.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")  # any name
+    said, problems, starts = whatsapp.read_whatsapp(lines, chat_id=chat_id, timezone=timezone)
     if not starts:
         raise ChatFormatError(f"{name}: no line starts a WhatsApp message; expected lines like {whatsapp.EXAMPLE}")
     return said, problems

@@ -21,12 +21,14 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from pipeline.chats.base import Authored
-from pipeline.jsonlines import LineProblem
+from pipeline.jsonlines import LineProblem, checked_field
 
 EXPECTED = (
     'a Telegram Desktop export (result.json): an object with "id", "name", "type" and a '
     '"messages" list'
 )
+
+AUTHOR_CHARS = 128  # an author may become the contact's operator_id, String(128) in the catalog
 
 
 def _is_chat(value: Any) -> bool:
@@ -110,6 +112,12 @@ def read_telegram(
                 problems.append(LineProblem(lines.of(message.get("id")), f"{where}: {error}"))
                 continue
             author = message.get("from") or message.get("from_id") or ""
+            try:
+                author = checked_field("from", str(author), max_chars=AUTHOR_CHARS)
+            except ValueError as error:
+                where = f"{chat_id} message {message.get('id')}"
+                problems.append(LineProblem(lines.of(message.get("id")), f"{where}: {error}"))
+                continue
             aliases = (str(message["from_id"]),) if message.get("from_id") else ()
             said.append(Authored(chat_id, sent_at, str(author), text, aliases))
     return said, problems

@@ -28,7 +28,7 @@ import re
 from datetime import datetime, tzinfo
 
 from pipeline.chats.base import Authored
-from pipeline.jsonlines import LineProblem
+from pipeline.jsonlines import LineProblem, checked_field
 
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
 _STAMP = (
@@ -128,7 +128,12 @@ def read_whatsapp(
         text = (speaker and speaker["text"]) or ""
         if speaker is None or _SYSTEM_NOTICES.match(text):
             continue
-        said.append(Authored(chat_id, sent_at, speaker["author"].strip(), text.rstrip()))
+        try:  # an author may become the contact's operator_id: no control characters into the catalog
+            author = checked_field("author", speaker["author"].strip(), max_chars=80)
+        except ValueError as error:
+            problems.append(LineProblem(number, str(error)))
+            continue
+        said.append(Authored(chat_id, sent_at, author, text.rstrip()))
         open_lines = []
     close()
     return said, problems, sum(m is not None for m in stamps)

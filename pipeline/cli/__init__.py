@@ -17,7 +17,7 @@ import click
 from pipeline.cli.alarms import alarms
 from pipeline.cli.analyze import analyze
 from pipeline.cli.checklist import checklist
-from pipeline.cli.contacts import config, errors, ingest, list_contacts, process, show
+from pipeline.cli.contacts import config, errors, ingest, list_contacts, process, retry, show
 from pipeline.cli.demo import demo
 from pipeline.cli.model import model
 from pipeline.cli.review import review
@@ -39,6 +39,7 @@ def main(config_path: Path | None, verbose: bool) -> None:
 main.add_command(config)
 main.add_command(ingest)
 main.add_command(process)
+main.add_command(retry)
 main.add_command(list_contacts)
 main.add_command(show)
 main.add_command(analyze)

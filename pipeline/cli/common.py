@@ -23,20 +23,48 @@ EXIT_BAD_INPUT = 2
 
 
 def load_settings() -> Settings:
-    """The effective settings; a bad settings file or variable is a usage error."""
+    """The effective settings; a bad settings file or variable is a usage error naming the setting.
+
+    The message never quotes a value: pydantic's own would echo a secret or a personal value.
+    """
+    import re
+    import tomllib
+
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from pipeline.settings import config_file, settings_problems
 
     try:
         return Settings()
-    except (ValidationError, FileNotFoundError) as error:
+    except ValidationError as error:
+        raise click.UsageError("bad settings: " + "; ".join(settings_problems(error))) from None
+    except FileNotFoundError as error:
         raise click.UsageError(f"bad settings: {error}") from None
+    except tomllib.TOMLDecodeError as error:  # its message gives the line and column, never the text
+        raise click.UsageError(f"bad settings: {config_file()}: not valid TOML: {error}") from None
+    except SettingsError as error:  # a list or table variable that is not JSON
+        named = re.search(r'field "(\w+)"', str(error))
+        where = f"{named[1]} (CXMON_{named[1].upper()})" if named else "a list or table variable"
+        raise click.UsageError(f'bad settings: {where}: expected JSON, e.g. ["a", "b"] for a list or '
+                               f'{{"key": "value"}} for a table') from None
 
 
 def open_configured_store() -> Store:
-    """The store the effective settings name."""
+    """The store the effective settings name; a store that cannot be reached is a clear error (exit 1)."""
+    from pipeline.settings import masked_url
     from pipeline.store import open_store
+    from pipeline.store.outages import is_outage
 
-    return open_store(load_settings())
+    settings = load_settings()
+    try:
+        return open_store(settings)
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        where = masked_url(settings.catalog_url_value())
+        raise click.ClickException(f"the store could not be reached ({where}: {type(error).__name__}); "
+                                   "nothing was done, try again when it is back") from None
 
 
 def print_json(value: Any) -> None:

@@ -30,14 +30,20 @@ def config(as_json: bool) -> None:
 def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
     """Ingest recordings (with their .events.json / .meta.json sidecars) and chat exports from files and folders."""
     from pipeline.ingest import ingest_paths
-    from pipeline.store import open_store
+    from pipeline.store.outages import is_outage
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
     settings = load_settings()
-    report = ingest_paths(open_store(settings), list(paths), settings=settings,
-                          progress=not as_json and sys.stderr.isatty())
+    try:
+        report = ingest_paths(open_configured_store(), list(paths), settings=settings,
+                              progress=not as_json and sys.stderr.isatty())
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        raise click.ClickException(f"the store could not be reached during ingest ({type(error).__name__}); what "
+                                   "went in before stays, and the same command again ingests nothing twice") from None
     if as_json:
         print_json({"new": report.new, "existing": report.existing, "added": report.added,
                     "errors": [{"source": e.source, "message": e.message, "quarantine_key": e.quarantine_key}
@@ -55,11 +61,33 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
 
 @click.command()
 @click.option("--limit", type=click.IntRange(min=1), help="Process at most this many contacts.")
+@click.option("--retry-failed", is_flag=True, help="First hand every failed contact back, to be tried again.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def process(limit: int | None, as_json: bool) -> None:
+def process(limit: int | None, retry_failed: bool, as_json: bool) -> None:
     """Run the process_contacts flow over every new contact."""
+    if retry_failed:
+        retried = open_configured_store().catalog.retry_failed()
+        click.echo(f"{len(retried)} failed contacts handed back", err=True)
+    _run_process(limit, as_json)
+
+
+@click.command()
+@click.argument("contact_ids", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def retry(contact_ids: tuple[str, ...], as_json: bool) -> None:
+    """Hand failed contacts back (unique id prefixes will do) and process them again."""
+    store = open_configured_store()
+    wanted = [find_one_contact(store, contact_id).contact_id for contact_id in contact_ids]
+    retried = store.catalog.retry_failed(wanted)
+    for contact_id in sorted(set(wanted) - set(retried)):
+        click.echo(f"{contact_id}: nothing failed; nothing to retry", err=True)
+    _run_process(None, as_json)
+
+
+def _run_process(limit: int | None, as_json: bool) -> None:
     from flows.process import run_process_contacts  # the CLI is the outermost edge: it may start flows
 
+    open_configured_store()  # a store that cannot be reached stops here, with its reason, before any flow runs
     result = run_process_contacts(load_settings(), limit=limit)
     if as_json:
         print_json(result)

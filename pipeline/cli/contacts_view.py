@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def contact_status(statuses: dict[str, str], channel: str) -> str:
     if "failed" in statuses.values():
         return "failed"
-    return "processed" if all(s.name in statuses for s in STAGES if channel in s.channels) else "new"
+    return "processed" if all(statuses.get(s.name) == "ok" for s in STAGES if channel in s.channels) else "new"
 
 
 def turn_document(turn: Turn) -> dict[str, Any]:

@@ -4,6 +4,11 @@ PyYAML's ``compose`` keeps each node's position; :func:`load_located` turns the 
 plain dicts, lists and scalars (safe types only: no Python objects are ever built) whose
 mappings and sequences remember where their parts were written. Problems are collected in
 :class:`Problems`, never raised one by one, so a file's every mistake is reported at once.
+
+A file is read within bounds: at most :data:`MAX_YAML_CHARS` characters, nesting at most
+:data:`MAX_YAML_DEPTH` deep (checked on the parser's events, before the recursive composer runs),
+and at most :data:`MAX_YAML_NODES` values with every alias expanded, so a "billion laughs" file
+or an alias that holds itself is a problem at its line, not a MemoryError or RecursionError.
 """
 
 from __future__ import annotations
@@ -11,6 +16,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+MAX_YAML_CHARS = 1_000_000
+"""Largest rule or checklist file read; the shipped ones are a few kilobytes."""
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of mappings and lists; a rule nests a handful of levels."""
+MAX_YAML_NODES = 100_000
+"""Most values built from one file, aliases expanded; a large checklist is a few thousand."""
+
+
+class _TooBig(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        self.line, self.message = line, message
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,22 +108,40 @@ class _Builder:
     problems: Problems
     report_keys: bool
     constructor: Any = field(default=None)
+    nodes: int = 0
+    depth: int = 0
 
     def build(self, node: Any) -> Any:
         import yaml
 
         line = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, line)
-        if isinstance(node, yaml.SequenceNode):
-            seq = LList(self.build(child) for child in node.value)
-            seq.line, seq.lines = line, [child.start_mark.line + 1 for child in node.value]
-            return seq
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            raise _TooBig(line, f"more than {MAX_YAML_NODES} values with aliases expanded; "
+                                f"expected at most {MAX_YAML_NODES} (write values out instead of nesting aliases)")
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            self.depth += 1
+            try:
+                if self.depth > MAX_YAML_DEPTH:  # the file itself was checked: aliases did this
+                    raise _TooBig(line, f"nested more than {MAX_YAML_DEPTH} deep with aliases expanded "
+                                        f"(an alias that holds itself?); expected at most {MAX_YAML_DEPTH}")
+                return self.collection(node, line)
+            finally:
+                self.depth -= 1
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as error:  # e.g. an unknown !tag
             self.problems.add(line, f"cannot read this value: {error.problem}")
             return None
+
+    def collection(self, node: Any, line: int) -> LMap | LList:
+        import yaml
+
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, line)
+        seq = LList(self.build(child) for child in node.value)
+        seq.line, seq.lines = line, [child.start_mark.line + 1 for child in node.value]
+        return seq
 
     def mapping(self, node: Any, line: int) -> LMap:
         import yaml
@@ -148,7 +183,14 @@ def load_located(text: str, problems: Problems, *, report_keys: bool = True) -> 
     import yaml
     from yaml.constructor import SafeConstructor
 
+    if len(text) > MAX_YAML_CHARS:
+        problems.add(None, f"{len(text)} characters; expected at most {MAX_YAML_CHARS}")
+        return None, None
     try:
+        too_deep = _too_deep(text)
+        if too_deep is not None:
+            problems.add(*too_deep)
+            return None, None
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -159,4 +201,25 @@ def load_located(text: str, problems: Problems, *, report_keys: bool = True) -> 
         return None, None
     if node is None:
         return None, None
-    return _Builder(problems, report_keys, SafeConstructor()).build(node), node.start_mark.line + 1
+    try:
+        return _Builder(problems, report_keys, SafeConstructor()).build(node), node.start_mark.line + 1
+    except _TooBig as error:
+        problems.add(error.line, error.message)
+        return None, None
+
+
+def _too_deep(text: str) -> tuple[int, str] | None:
+    """The line and problem of nesting deeper than :data:`MAX_YAML_DEPTH`, read from the parser's
+    events (the parser keeps a stack of states, not Python frames; the composer would recurse)."""
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                line = event.start_mark.line + 1
+                return line, f"nested more than {MAX_YAML_DEPTH} deep; expected at most {MAX_YAML_DEPTH}"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pipeline.catalog import Catalog
 from pipeline.settings import Settings
 from pipeline.store.objects import LocalObjectStore, ObjectInfo, ObjectNotFound, ObjectStore
+
+if TYPE_CHECKING:  # the catalog brings SQLAlchemy: imported where a store is opened, so the CLI starts fast
+    from pipeline.catalog import Catalog
 
 RAW_PREFIX = "raw"
 QUARANTINE_PREFIX = "quarantine"
@@ -35,6 +38,8 @@ def open_object_store(settings: Settings) -> ObjectStore:
 
 def open_store(settings: Settings) -> Store:
     """The store the settings describe; creates the local directory and upgrades the catalog schema."""
+    from pipeline.catalog import Catalog
+
     return Store(objects=open_object_store(settings), catalog=Catalog(settings.catalog_url_value()))
 
 

@@ -5,24 +5,127 @@ each capability defines its own (``pipeline.calls.ingest.RECORDINGS``, ...) and
 :data:`pipeline.ingest.INPUT_KINDS` lists them. Ingesting adds what happened to an
 :class:`IngestReport`. A bad file never stops the batch and never loses bytes: :func:`quarantine`
 keeps its raw bytes in the quarantine area of the object store and records an :class:`ErrorRecord`
-saying which file and what is wrong.
+saying which file and what is wrong; :func:`refuse` records one whose bytes are not read at all
+(a symlink out of the ingested folders, an unreadable file).
+
+File names are data, not keys. Any name a file system holds is accepted, including backslashes,
+newlines and bytes that are not UTF-8 (which Python holds as ``surrogateescape`` code points
+U+DC80..U+DCFF). The catalog stores a name as :func:`name_text` writes it: the name itself,
+except that a backslash is written ``\\\\``, an undecodable byte ``\\xNN``, a control character
+``\\xNN`` (``\\uNNNN`` above U+007F) -- text every database takes and every terminal shows
+on one line, which :func:`name_of_text` turns back into the exact name. Messages quote names
+the same way; a quarantine key holds the name percent-encoded where it is not plain
+(:func:`key_name`), and object metadata is encoded by the object store.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import Any
+from urllib.parse import quote
 
 from pipeline.jsonlines import LineProblem
 from pipeline.records import Contact, ErrorRecord, TelephonyEvent
 from pipeline.settings import Settings
 from pipeline.sidecars import SIDECAR_SUFFIXES
 from pipeline.store import QUARANTINE_PREFIX, Store
-from pipeline.store.objects import content_key, sha256_of_file
+from pipeline.store.objects import content_key, encode_metadata_value, sha256_of_file
+from pipeline.store.outages import is_outage
+
+# Characters a name keeps out of the catalog, messages and keys as they are: controls (C0, DEL, C1),
+# line and paragraph separators, bidirectional overrides (they make a terminal show a name backwards),
+# non-characters and surrogates (undecodable bytes under surrogateescape).
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
+_ESCAPE = re.compile(r"\\(?:\\|x([0-9a-f]{2})|u([0-9a-f]{4}))")
+_KEY_NAME_BYTES = 160  # a quarantine key's last part, percent-encoded: room for ".meta.json" in 255 bytes
+_METADATA_CHARS = 600  # per value, encoded: three values stay well inside S3's 2 KB of metadata
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as surrogateescape holds it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def display_text(text: str) -> str:
+    """``text`` with the characters no terminal line or database should hold escaped (backslashes left as
+    they are): for messages that quote something outside cxmon's control.
+
+    >>> display_text("a\\nb\\udcff.wav: bad")
+    'a\\\\x0ab\\\\xff.wav: bad'
+    """
+    return _UNSHOWN.sub(lambda m: _escape(m.group()), text)
+
+
+def name_text(name: str) -> str:
+    """A file name or path as the catalog stores it and messages show it; :func:`name_of_text` reverses it.
+
+    >>> name_text("звонок.wav"), name_text("a\\\\b\\n.wav"), name_text("\\udcff.wav")
+    ('звонок.wav', 'a\\\\\\\\b\\\\x0a.wav', '\\\\xff.wav')
+    """
+    return display_text(name.replace("\\", "\\\\"))
+
+
+def name_of_text(text: str) -> str:
+    """The name (``surrogateescape`` str, as :func:`os.fsdecode` gives it) that :func:`name_text` wrote as ``text``.
+
+    >>> all(name_of_text(name_text(n)) == n for n in ["a\\\\xff", "\\udcff\\n", "звонок\\u202e.wav"])
+    True
+    """
+    def unescape(match: re.Match[str]) -> str:
+        byte, code = match.group(1), match.group(2)
+        if code is not None:
+            return chr(int(code, 16))
+        if byte is None:
+            return "\\"
+        value = int(byte, 16)
+        return chr(value) if value < 0x80 else chr(0xDC00 + value)
+
+    return _ESCAPE.sub(unescape, text)
+
+
+def key_name(name: str) -> str:
+    """``name`` as the last part of an object key: percent-encoded where it is not plain (``%``, ``\\``,
+    what :func:`display_text` escapes), its bytes for an undecodable one; cut short (its suffix kept)
+    where it would be longer than a file system takes.
+
+    >>> key_name("a b.wav"), key_name("a\\\\b%\\udcff\\n.wav")
+    ('a b.wav', 'a%5Cb%25%FF%0A.wav')
+    """
+    def encode(char: str) -> str:
+        code = ord(char)
+        raw = bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else char.encode("utf-8", "surrogatepass")
+        return quote(raw, safe="")
+
+    encoded = re.sub(f"[%\\\\]|{_UNSHOWN.pattern}", lambda m: encode(m.group()), name)
+    if len(encoded.encode()) <= _KEY_NAME_BYTES:
+        return encoded
+    suffix = PurePath(encoded).suffix if len(PurePath(encoded).suffix.encode()) <= 16 else ""
+    head = encoded.encode()[: _KEY_NAME_BYTES - len(suffix.encode()) - 1].decode("utf-8", "ignore")
+    cut = head.rfind("%", len(head) - 2)  # a '%' in the last two characters starts an escape cut short
+    return f"{head if cut == -1 else head[:cut]}~{suffix}"
+
+
+def describe_os_error(error: OSError) -> str:
+    """What went wrong, without the file name the error carries: ``Permission denied (EACCES)``."""
+    code = errno.errorcode.get(error.errno or -1)
+    if error.strerror:
+        return f"{error.strerror} ({code})" if code else error.strerror
+    return display_text(str(error) or type(error).__name__)
+
+
+def _metadata_value(text: str) -> str:
+    """``text`` cut to what encodes in :data:`_METADATA_CHARS` characters."""
+    while len(encode_metadata_value(text)) > _METADATA_CHARS:
+        text = text[: max(0, min(len(text) - 1, len(text) * _METADATA_CHARS // len(encode_metadata_value(text))))]
+    return text
 
 
 @dataclass(slots=True)
@@ -78,21 +181,62 @@ class InputKind:
 
 
 def add_contact(store: Store, contact: Contact, report: IngestReport, events: Sequence[TelephonyEvent] = ()) -> None:
-    """Add ``contact`` and its telephony ``events`` to the catalog, noting in ``report`` whether it is new."""
+    """Add ``contact`` and its telephony ``events`` to the catalog, noting in ``report`` whether it is new.
+
+    The contact's source (a path) is stored as :func:`name_text` writes it."""
+    contact = replace(contact, source=name_text(contact.source))
     (report.new if store.catalog.add_contact(contact, events) else report.existing).append(contact.contact_id)
 
 
+def _message(path: Path, message: str) -> str:
+    """``message`` with ``path``'s name (and path) quoted as :func:`name_text` writes it, the rest displayable."""
+    for raw in (str(path), path.name):
+        if raw and raw != name_text(raw):
+            message = message.replace(raw, name_text(raw))
+    return display_text(message)
+
+
+def refuse(
+    store: Store, path: Path, *, stage: str, message: str, contact_id: str | None = None
+) -> ErrorRecord:
+    """Record why ``path`` is not ingested, without reading it (nothing goes to quarantine)."""
+    message = _message(path, message)
+    source = name_text(str(path))
+    error = ErrorRecord(
+        error_id=hashlib.sha256(f"{source}\n{stage}\n{message}".encode()).hexdigest()[:16],
+        source=source,
+        stage=stage,
+        message=message,
+        created_at=datetime.now(UTC),
+        contact_id=contact_id,
+    )
+    store.catalog.add_error(error)
+    return error
+
+
 def quarantine(store: Store, path: Path, *, stage: str, message: str, contact_id: str | None = None) -> ErrorRecord:
-    """Keep the raw bytes of ``path`` in quarantine and record why; returns the error record."""
-    sha = sha256_of_file(path)
-    key = f"{content_key(QUARANTINE_PREFIX, sha)}/{path.name}"
-    if not store.objects.exists(key):
-        with path.open("rb") as fh:
-            store.objects.put_stream(key, fh, metadata={"sha256": sha, "source": str(path), "reason": message[:512]})
+    """Keep the raw bytes of ``path`` in quarantine and record why; returns the error record.
+
+    Any name is taken (see the module's note). A file that cannot be read is recorded by
+    :func:`refuse`, with the reading error added to ``message``.
+    """
+    message = _message(path, message)
+    try:
+        sha = sha256_of_file(path)
+        key = f"{content_key(QUARANTINE_PREFIX, sha)}/{key_name(path.name)}"
+        if not store.objects.exists(key):
+            with path.open("rb") as fh:
+                store.objects.put_stream(key, fh, metadata={
+                    "sha256": sha, "source": _metadata_value(path.name), "reason": _metadata_value(message)})
+    except OSError as error:
+        if is_outage(error):
+            raise  # the store is down, not the file unreadable: keeping its bytes is still to be done
+        return refuse(store, path, stage=stage, contact_id=contact_id,
+                      message=f"{message}; its bytes were not kept: {describe_os_error(error)}")
     error = ErrorRecord(
         # The same bytes failing the same way are one error, however often they are ingested.
         error_id=hashlib.sha256(f"{sha}\n{stage}\n{message}".encode()).hexdigest()[:16],
-        source=str(path),
+        source=name_text(str(path)),
         stage=stage,
         message=message,
         created_at=datetime.now(UTC),

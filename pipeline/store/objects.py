@@ -3,6 +3,11 @@
 Two backends share one protocol: :class:`LocalObjectStore` on a directory (the embedded
 default) and :class:`pipeline.store.s3.S3ObjectStore` on any S3 server. Raw inputs are
 content-addressed (:func:`content_key`), so the same file ingested twice is stored once.
+
+Metadata values are any text, file names included (non-ASCII, newlines, the undecodable bytes
+of a name held as ``surrogateescape`` code points): both backends give back the dict they were
+given. S3 carries metadata in HTTP headers, which must be ASCII, so there a value that is not
+plain printable ASCII travels as an RFC 8187 extended value (:func:`encode_metadata_value`).
 """
 
 from __future__ import annotations
@@ -10,14 +15,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
+from urllib.parse import quote, unquote_to_bytes
 
 CHUNK_BYTES = 1 << 20
+_EXT_VALUE_PREFIX = "utf-8''"  # RFC 8187: charset, empty language, percent-encoded bytes
+_PLAIN_VALUE = re.compile(r"[!-~]+(?: [!-~]+)*")  # printable ASCII, no space at either end
+_METADATA_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,47 @@ def check_key(key: str) -> str:
     if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in key:
         raise ValueError(f"object key {key!r}; expected a relative path like 'raw/ab/abcdef...'")
     return key
+
+
+def encode_metadata_value(value: str) -> str:
+    """``value`` as printable ASCII that an HTTP header carries unchanged; :func:`decode_metadata_value`
+    gives it back.
+
+    Plain printable ASCII passes as it is. Anything else (non-ASCII, control characters, spaces at
+    either end, the empty string, a value that itself starts with ``utf-8''``) becomes the RFC 8187
+    extended value ``utf-8''`` + the percent-encoded UTF-8 bytes; a lone surrogate (an undecodable
+    byte of a file name under ``surrogateescape``) is encoded as its code point (``surrogatepass``),
+    so every Python string comes back as it went in.
+
+    >>> encode_metadata_value("a.wav"), encode_metadata_value("звонок.wav")
+    ('a.wav', "utf-8''%D0%B7%D0%B2%D0%BE%D0%BD%D0%BE%D0%BA.wav")
+    >>> decode_metadata_value(encode_metadata_value("a\\nb\\udcff")) == "a\\nb\\udcff"
+    True
+    """
+    if _PLAIN_VALUE.fullmatch(value) and not value.startswith(_EXT_VALUE_PREFIX):
+        return value
+    return _EXT_VALUE_PREFIX + quote(value.encode("utf-8", "surrogatepass"), safe="")
+
+
+def decode_metadata_value(value: str) -> str:
+    """The text :func:`encode_metadata_value` encoded as ``value`` (a plain value is itself)."""
+    if not value.startswith(_EXT_VALUE_PREFIX):
+        return value
+    return unquote_to_bytes(value[len(_EXT_VALUE_PREFIX):]).decode("utf-8", "surrogatepass")
+
+
+def check_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    """``metadata`` with lower-cased names (as S3 gives them back); raises ValueError on a name that is
+    not a lower-case ASCII token or a value that is not text."""
+    checked = {}
+    for name, value in (metadata or {}).items():
+        lowered = name.lower() if isinstance(name, str) else name
+        if not isinstance(lowered, str) or not _METADATA_NAME.fullmatch(lowered):
+            raise ValueError(f"metadata name {name!r}; expected letters, digits, '-' or '_' like 'source'")
+        if not isinstance(value, str):
+            raise ValueError(f"metadata {lowered!r}: {type(value).__name__}; expected text")
+        checked[lowered] = value
+    return checked
 
 
 def sha256_of_file(path: Path) -> str:
@@ -132,9 +183,10 @@ class LocalObjectStore:
         try:
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(stream, out, CHUNK_BYTES)
-            # S3 lower-cases metadata names; do the same so both backends read back alike.
-            meta = {"content_type": content_type, "metadata": {k.lower(): v for k, v in (metadata or {}).items()}}
-            self._meta_path(key).write_text(json.dumps(meta))
+            # S3 lower-cases metadata names; do the same so both backends read back alike. JSON's
+            # ASCII escapes keep any text, lone surrogates included.
+            meta = {"content_type": content_type, "metadata": check_metadata(metadata)}
+            self._meta_path(key).write_text(json.dumps(meta, ensure_ascii=True))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

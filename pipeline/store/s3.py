@@ -6,7 +6,14 @@ import io
 from collections.abc import Iterator, Mapping
 from typing import BinaryIO
 
-from pipeline.store.objects import ObjectInfo, ObjectNotFound, check_key
+from pipeline.store.objects import (
+    ObjectInfo,
+    ObjectNotFound,
+    check_key,
+    check_metadata,
+    decode_metadata_value,
+    encode_metadata_value,
+)
 
 PART_BYTES = 16 << 20  # multipart part size for uploads of unknown length
 _META_PREFIX = "x-amz-meta-"
@@ -70,7 +77,8 @@ class S3ObjectStore:
             length=-1,
             part_size=PART_BYTES,
             content_type=content_type,
-            metadata=dict(metadata or {}),
+            # Headers are ASCII: names are checked tokens, values travel encoded (RFC 8187).
+            metadata={name: encode_metadata_value(value) for name, value in check_metadata(metadata).items()},
         )
         return self.stat(key)
 
@@ -95,7 +103,7 @@ class S3ObjectStore:
                 raise ObjectNotFound(key) from None
             raise
         metadata = {
-            name[len(_META_PREFIX) :].lower(): value
+            name[len(_META_PREFIX) :].lower(): decode_metadata_value(value)
             for name, value in (found.metadata or {}).items()
             if name.lower().startswith(_META_PREFIX)
         }

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.jsonlines import LineProblem, csv_delimiter, csv_rows, decoded_text, jsonl_objects
+from pipeline.jsonlines import LineProblem, checked_field, csv_delimiter, csv_rows, decoded_text, jsonl_objects
 from pipeline.records import SURVEY_RANGES, ConsentChange, Contact, SurveyAnswer, SurveyInvitation
 from pipeline.surveys.consent import FROM_SURVEY_REPLY, is_stop
 
@@ -62,6 +62,9 @@ DEFAULT_CONSENT_SOURCE = "consent registry"
 _TRUE = frozenset({"yes", "true", "1", "да", "y"})
 _FALSE = frozenset({"no", "false", "0", "нет", "n"})
 _SHOWN_PROBLEMS = 3
+FIELD_CHARS = {"customer_id": 128, "channel": 64, "contact_id": 64, "operator_id": 128, "team": 128,
+               "invitation_id": 128, "reason": 128}
+"""The fields stored in a catalog column of that size (pipeline/catalog/schema.py); others are free text."""
 
 
 class SurveyFileError(ValueError):
@@ -122,7 +125,10 @@ def _text(fields: Mapping[str, Any], name: str) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError(f"{name}={value!r}; expected a string")
-    return str(value).strip() or None
+    text = str(value).strip()
+    if name in FIELD_CHARS:
+        return checked_field(name, text, max_chars=FIELD_CHARS[name]) or None
+    return checked_field(name, text, max_chars=len(text), free_text=True) or None
 
 
 def _required(fields: Mapping[str, Any], name: str) -> str:

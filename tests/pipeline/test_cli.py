@@ -75,6 +75,52 @@ def test_bad_settings_exit_2(home, monkeypatch):
     assert result.exit_code == 2 and "bad settings" in result.output
 
 
+def test_a_bad_setting_is_named_without_its_value(home, monkeypatch):
+    monkeypatch.setenv("CXMON_ALARM_WEBHOOK_SECRET", "s3cr3t")
+    monkeypatch.setenv("CXMON_TIMEZONE", "Mars/Olympus")
+    monkeypatch.setenv("CXMON_CHAT_ROLES", '{"Иван +7 916 123-45-67": "boss"}')
+    result = CliRunner().invoke(main, ["config"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert result.output.splitlines()[-1] == (
+        "Error: bad settings: chat_roles (one entry, CXMON_CHAT_ROLES): Input should be 'agent', 'customer' "
+        "or 'bot'; timezone (CXMON_TIMEZONE): not a known time zone; expected an IANA name such as Europe/Moscow")
+    for value in ("s3cr3t", "Mars", "Иван", "916", "boss", "input_value", "Traceback"):
+        assert value not in result.output
+
+
+def test_an_unreadable_settings_file_or_variable_is_bad_input(home, monkeypatch, tmp_path):
+    config = tmp_path / "site.toml"
+    config.write_text('s3_secret_key = "toml-s3cr3t\nworkers = 2\n')  # the string is never closed
+    monkeypatch.setenv("CXMON_CONFIG", str(config))  # --config sets it too; undone after the test
+    broken_file = CliRunner().invoke(main, ["--config", str(config), "config"])
+    assert broken_file.exit_code == 2 and isinstance(broken_file.exception, SystemExit)
+    assert broken_file.output.splitlines()[-1].startswith(f"Error: bad settings: {config}: not valid TOML: ")
+    assert "toml-s3cr3t" not in broken_file.output
+    monkeypatch.delenv("CXMON_CONFIG")
+    monkeypatch.setenv("CXMON_CHAT_ROLES", '{"Иван +7 916 123-45-67": agent')
+    broken_json = CliRunner().invoke(main, ["config"])
+    assert broken_json.exit_code == 2 and isinstance(broken_json.exception, SystemExit)
+    assert broken_json.output.splitlines()[-1] == (
+        'Error: bad settings: chat_roles (CXMON_CHAT_ROLES): expected JSON, e.g. ["a", "b"] for a list or '
+        '{"key": "value"} for a table')
+    assert "916" not in broken_json.output
+
+
+def test_config_masks_passwords_and_tokens_inside_urls(home, monkeypatch):
+    monkeypatch.setenv("CXMON_CATALOG_URL", "postgresql+psycopg://qa@db/cxmon?password=db-secret&sslmode=require")
+    monkeypatch.setenv("CXMON_ALARM_WEBHOOK_URL", "https://hooks.internal/cxmon?Token=hook-secret")
+    monkeypatch.setenv("CXMON_S3_ENDPOINT", "admin:s3-secret@minio.internal:9000")
+    result = CliRunner().invoke(main, ["config", "--json"])
+    assert result.exit_code == 0, result.output
+    values = json.loads(result.stdout)
+    assert values["catalog_url"] == "postgresql+psycopg://qa@db/cxmon?password=***&sslmode=require"
+    assert values["alarm_webhook_url"] == "https://hooks.internal/cxmon?Token=***"
+    assert values["s3_endpoint"] == "admin:***@minio.internal:9000"
+    table = CliRunner().invoke(main, ["config"]).stdout
+    assert "minio.internal" in table
+    assert not any(s in result.output + table for s in ("db-secret", "hook-secret", "s3-secret"))
+
+
 def test_config_prints_effective_settings_with_secrets_masked(home, monkeypatch, tmp_path):
     config = tmp_path / "site.toml"
     config.write_text('object_store = "s3"\ns3_secret_key = "toml-secret"\n')

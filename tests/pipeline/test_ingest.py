@@ -158,3 +158,33 @@ def test_each_file_name_belongs_to_one_input_kind_and_each_contact_channel_has_s
     assert [(kind.name, suffix) for kind, suffix in map(kind_of, map(Path, ["a.WAV", "a.csv", "a.Surveys.csv"]))] == [
         ("recordings", ".wav"), ("chats", ".csv"), ("surveys", ".surveys.csv")]
     assert kind_of(Path(".wav")) is None and kind_of(Path("a.pdf")) is None
+
+
+def test_recordings_are_decoded_whole_at_ingest_and_bad_audio_is_quarantined_byte_for_byte(store, tmp_path):
+    """Cut-short MP3/Ogg, a tag-only MP3 and NaN samples: each an error record, the good call still in."""
+    d = tmp_path / "inbox"
+    good = stereo_call(d / "good.wav", seconds=1.0, subtype="PCM_16")
+    noise = (np.random.default_rng(11).standard_normal((64000, 2)) * 0.1).astype(np.float32)
+    bad = {}
+    for suffix, kwargs in {".mp3": {"format": "MP3"}, ".ogg": {"format": "OGG", "subtype": "VORBIS"}}.items():
+        whole = write_audio(tmp_path / f"whole{suffix}", noise, 16000, **kwargs).read_bytes()
+        bad[f"cut{suffix}"] = whole[: len(whole) // 2]
+    bad["tag.mp3"] = b"ID3\x03\x00\x00\x00\x00\x01\x00" + b"\0" * 128  # ID3v2.3, syncsafe size 128, no frames
+    nan = tone(1.0, rate_hz=8000)
+    nan[::1000] = np.nan
+    bad["nan.wav"] = write_audio(tmp_path / "nan.wav", nan, 8000, subtype="FLOAT").read_bytes()
+    for name, data in bad.items():
+        (d / name).write_bytes(data)
+
+    report = ingest_paths(store, [d])
+
+    assert [c.source for c in store.catalog.contacts()] == [str(good)]
+    messages = {e.source.split("/")[-1]: e.message for e in report.errors}
+    assert messages["cut.mp3"].startswith("cut.mp3: truncated: decoding stopped at ")
+    assert messages["cut.mp3"].endswith(" of 4.0 s")
+    assert messages["cut.ogg"].startswith("cut.ogg: truncated: decoding stopped at ")
+    assert messages["tag.mp3"] == "tag.mp3: no audio frames (an ID3 tag of 138 bytes and nothing after it)"
+    assert messages["nan.wav"] == ("nan.wav: 8 samples are not finite numbers (NaN or inf); "
+                                   "expected audio samples in -1..1")
+    for error in report.errors:
+        assert get_bytes(store.objects, error.quarantine_key) == bad[error.source.split("/")[-1]]

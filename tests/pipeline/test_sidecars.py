@@ -89,3 +89,62 @@ def test_bad_meta_files_are_named_with_the_problem(tmp_path, content, channels, 
     with pytest.raises(SidecarError, match=expected) as caught:
         parse_meta(path, channels=channels)
     assert str(caught.value).startswith("c.meta.json: ")
+
+
+# bounded input (issue 11): limits checked before the parser or the catalog can fail ------------------
+
+def test_deeply_nested_meta_is_refused_with_the_line_and_the_limit(tmp_path):
+    path = _write(tmp_path, "call.meta.json", '{"team":\n' + "[" * 10000 + "]" * 10000 + "}")
+    with pytest.raises(SidecarError) as caught:
+        parse_meta(path, channels=2)
+    assert str(caught.value) == "call.meta.json: line 2: nested 10001 deep; expected at most 64"
+
+
+def test_deeply_nested_events_are_refused_before_recursion(tmp_path):
+    path = _write(tmp_path, "call.events.json", '{"events": [' + '{"a": ' * 5000 + "1" + "}" * 5000 + "]}")
+    with pytest.raises(SidecarError, match=r"^call\.events\.json: line 1: nested 5002 deep; expected at most 64$"):
+        parse_events(path, duration_s=60.0)
+
+
+def test_an_events_sidecar_with_more_events_than_the_limit_is_refused(tmp_path):
+    from pipeline.sidecars import MAX_EVENTS
+
+    events = {"events": [{"type": "transfer", "t_s": 1.0}] * (MAX_EVENTS + 1)}
+    with pytest.raises(SidecarError) as caught:
+        parse_events(_write(tmp_path, "call.events.json", events), duration_s=60.0)
+    assert str(caught.value) == "call.events.json: 10001 events; expected at most 10000"
+    exactly = {"events": [{"type": "transfer", "t_s": 1.0}] * MAX_EVENTS}
+    assert len(parse_events(_write(tmp_path, "ok.events.json", exactly), duration_s=60.0)) == MAX_EVENTS
+
+
+def test_a_sidecar_larger_than_the_limit_is_refused_unread(tmp_path):
+    from pipeline.sidecars import MAX_SIDECAR_BYTES
+
+    path = tmp_path / "call.meta.json"
+    path.write_bytes(b'{"team": "' + b"x" * MAX_SIDECAR_BYTES + b'"}')
+    with pytest.raises(SidecarError) as caught:
+        parse_meta(path, channels=2)
+    assert str(caught.value) == "call.meta.json: more than 4194304 bytes; expected at most 4194304"
+
+
+@pytest.mark.parametrize(("meta", "expected"), [
+    ({"operator_id": "o" * 129}, "call.meta.json: operator_id is 129 characters long; expected at most 128"),
+    ({"customer_id": "+7 916 000\x0000"}, "call.meta.json: customer_id holds control character U+0000 at "
+                                          "character 11; expected printable text"),
+    ({"team": "sales\n"}, "call.meta.json: team holds control character U+000A at character 6; "
+                          "expected printable text"),
+])
+def test_meta_fields_that_the_catalog_cannot_hold_are_named_without_their_value(tmp_path, meta, expected):
+    with pytest.raises(SidecarError) as caught:
+        parse_meta(_write(tmp_path, "call.meta.json", meta), channels=2)
+    assert str(caught.value) == expected
+    assert "916" not in str(caught.value)
+    assert parse_meta(_write(tmp_path, "ok.meta.json", {"operator_id": "o" * 128}), channels=2).operator_id == "o" * 128
+
+
+def test_event_fields_longer_than_their_column_are_refused(tmp_path):
+    events = {"events": [{"type": "agent_answer", "t_s": 1.0, "agent_id": 10 ** 200}]}
+    with pytest.raises(SidecarError) as caught:
+        parse_events(_write(tmp_path, "call.events.json", events), duration_s=60.0)
+    assert str(caught.value) == ("call.events.json: event 0 (agent_answer): agent_id is 201 characters long; "
+                                 "expected at most 128")

@@ -329,3 +329,48 @@ def test_the_readme_example_is_a_valid_rule_file(tmp_path):
     long_hold = ruleset.rules[3]
     assert matches(long_hold.when, {"hold_s": 150.0, "ivr_exit": "cards"}) == {"hold_s": 150.0}
     assert matches(long_hold.when, {"hold_s": 150.0, "ivr_exit": "loans"}) is None
+
+
+# bounded input (issue 11) ------------------------------------------------------------------------------
+
+_LAUGHS = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + "".join(
+    f"{b}: &{b} [*{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+
+
+def test_a_billion_laughs_rule_file_is_a_problem_not_a_memory_error(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(_LAUGHS)
+    assert _problems(path) == [f"{path}:1: more than 100000 values with aliases expanded; expected at most 100000 "
+                               f"(write values out instead of nesting aliases)"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("rules:\n  - " + "[" * 10_000 + "]" * 10_000 + "\n", "2: nested more than 64 deep; expected at most 64"),
+    ("rules:\n  - {id: a, when: " + "{x: " * 3000 + "1" + "}" * 3001 + "\n",
+     "2: nested more than 64 deep; expected at most 64"),
+    ("rules: &r\n  - *r\n", "1: nested more than 64 deep with aliases expanded (an alias that holds itself?); "
+                            "expected at most 64"),
+])
+def test_deep_or_self_holding_rule_files_are_problems_not_recursion_errors(tmp_path, text, expected):
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    assert _problems(path) == [f"{path}:{expected}"]
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n"])
+def test_an_empty_rule_file_is_a_problem_not_zero_rules(tmp_path, text):
+    path = tmp_path / "rules.yaml"
+    path.write_text(text)
+    assert _problems(path) == [f"{path}: an empty file: no rules; expected `rules:` and a list of rules"]
+
+
+def test_alarms_validate_exits_2_on_an_empty_rule_file(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    path = tmp_path / "rules.yaml"
+    path.write_bytes(b"")
+    result = CliRunner().invoke(main, ["alarms", "validate", str(path)])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"{path}: an empty file: no rules; expected `rules:` and a list of rules"

@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from pipeline.alarms.evaluate import evaluate_contact
-from pipeline.alarms.sinks import EmailSink, LogSink, WebhookSink, signature, sinks_from_settings
+from pipeline.alarms.sinks import EmailSink, LogSink, Sinks, WebhookSink, signature, sinks_from_settings
 from pipeline.rules.facts import contact_facts
 from pipeline.records import Alarm
 from pipeline.settings import Settings
@@ -132,6 +132,41 @@ def test_a_refused_request_is_not_retried_and_a_dead_receiver_is(monkeypatch):
     dead = WebhookSink(url, SECRET, timeout_s=2.0, retry_pause_s=0.0).send(_alarm())
     assert (dead["ok"], dead["attempts"], dead["status"]) == (False, 2, None)
     assert dead["error"].startswith(f"{url}: ") and "refused" in dead["error"].lower()
+
+
+def test_a_token_in_the_webhook_url_is_never_logged_nor_stored(caplog):
+    port = _closed_port()
+    url = f"http://127.0.0.1:{port}/hook?Token=hook-token&team=qa&X-Signature=hook-sig"
+    with caplog.at_level(logging.WARNING, logger="cxmon.alarms"):
+        dead = WebhookSink(url, SECRET, timeout_s=2.0, retry_pause_s=0.0).send(_alarm())
+        no_scheme = WebhookSink("hooks.internal/cxmon?token=hook-token", SECRET).send(_alarm())
+    assert dead["error"].startswith(f"http://127.0.0.1:{port}/hook?Token=***&team=qa&X-Signature=***: ")
+    assert "refused" in dead["error"].lower()
+    assert (no_scheme["ok"], no_scheme["attempts"]) == (False, 0)
+    assert no_scheme["error"] == "hooks.internal/cxmon?token=***: not a URL; expected http:// or https://"
+    assert caplog.text.count("webhook delivery failed") == 2
+    assert not any(s in caplog.text + repr([dead, no_scheme]) for s in ("hook-token", "hook-sig"))
+
+
+def test_a_failing_sink_is_logged_without_the_secrets_in_its_message(caplog, monkeypatch):
+    class Exploding:
+        name = "webhook"
+
+        def send(self, alarm):
+            raise RuntimeError("POST https://bot:hook-pass@hooks.internal/x?token=hook-token failed")
+
+    def no_such_host(host, port, **kwargs):
+        raise OSError(f"{host}: [Errno -2] Name or service not known")
+
+    monkeypatch.setattr("pipeline.alarms.sinks.smtplib.SMTP", no_such_host)
+    email = EmailSink("mailer:smtp-pass@mail.internal", 25, "cxmon@bank.example", ("qa@bank.example",))
+    with caplog.at_level(logging.WARNING, logger="cxmon.alarms"):
+        webhook, mail = Sinks({"webhook": Exploding(), "email": email}).deliver(_alarm(), ["webhook", "email"])
+    assert webhook["error"] == "RuntimeError: POST https://bot:***@hooks.internal/x?token=*** failed"
+    assert mail["error"] == ("mailer:***@mail.internal:25: mailer:***@mail.internal: [Errno -2] "
+                             "Name or service not known")
+    assert "Traceback" not in caplog.text and "sink webhook failed: RuntimeError" in caplog.text
+    assert not any(s in caplog.text for s in ("hook-pass", "hook-token", "smtp-pass"))
 
 
 def test_webhook_settings_and_the_secret_is_masked(tmp_path):

@@ -115,3 +115,9 @@ def test_scores_are_replaced_per_name_and_source_and_keep_their_reasons(catalog)
     assert mine[0].reasons == {"customer_sentiment": -15.0, "agent_words": 2.5}
     assert [s.contact_id for s in catalog.scores(name="csi") if s.source == "model"] == ["s1", "s2"]
     assert catalog.scores(name="checklist") == []
+
+
+def test_the_catalog_never_shows_a_password_of_its_url(tmp_path):
+    catalog = Catalog(f"sqlite:///{tmp_path / 'c.sqlite3'}?password=s3cr3t&mode=rw", upgrade=False)
+    assert "s3cr3t" not in repr(catalog) and "password=***" in repr(catalog)
+    catalog.close()

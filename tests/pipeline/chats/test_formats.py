@@ -434,3 +434,53 @@ def test_docstring_examples_hold():
 
     result = doctest.testmod(pipeline.chats.formats)
     assert result.failed == 0 and result.attempted > 0
+
+
+# bounded input (issue 11) ------------------------------------------------------------------------------
+
+_GOOD_LINE = '{"chat_id": "w", "ts": "2024-05-01T10:00:00Z", "role": "agent", "author": "Anna", "text": "ok"}'
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ('{"chat_id": "w", "text": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested 100001 deep; expected at most 64"),
+    ('{"chat_id": "w", "ts": ' + "9" * 5000 + "}", "a number of more than 4300 digits; expected at most 4300"),
+    ('{"chat_id": "w", "text": "' + "x" * 1_000_000 + '"}', "1000028 characters; expected at most 1000000"),
+    (_GOOD_LINE.replace('"Anna"', '"Anna\\u0000"'),
+     "author holds control character U+0000 at character 5; expected printable text"),
+    (_GOOD_LINE.replace('"Anna"', '"' + "A" * 129 + '"'), "author is 129 characters long; expected at most 128"),
+    (_GOOD_LINE.replace('"w"', '"w\\u001b[2J"'), "chat_id holds control character U+001B at character 2; "
+                                                  "expected printable text"),
+])
+def test_a_hostile_jsonl_line_is_a_problem_on_its_line_and_the_rest_is_kept(line, expected):
+    parsed = parse_chat("chat.jsonl", f"{_GOOD_LINE}\n{line}\n{_GOOD_LINE}\n".encode())
+    assert [m.text for m in parsed.chats["w"]] == ["ok", "ok"]
+    assert parsed.problems == (LineProblem(2, expected),)
+
+
+def test_a_deeply_nested_telegram_export_is_refused_naming_file_line_and_limit():
+    export = json.dumps(_telegram({"id": 1, "type": "message", "date_unixtime": "1714557600", "from": "A",
+                                   "text": "hi"}), indent=1)
+    hostile = export.replace('"hi"', "\n" + "[" * 50_000 + "]" * 50_000)
+    with pytest.raises(ChatFormatError) as caught:
+        parse_chat("result.json", hostile.encode())
+    assert str(caught.value) == ('result.json: line 12: nested 50003 deep; expected at most 64; expected a Telegram '
+                                 'Desktop export (result.json): an object with "id", "name", "type" and a "messages" list')
+
+
+def test_a_telegram_author_the_catalog_cannot_hold_is_a_problem_at_its_message():
+    messages = [{"id": n, "type": "message", "date_unixtime": "1714557600", "from": author, "text": "hi"}
+                for n, author in ((1, "Anna"), (2, "B\x00b"), (3, "C" * 200))]
+    parsed = parse_chat("result.json", json.dumps(_telegram(*messages), indent=1).encode())
+    assert [m.author for m in _only_chat(parsed)] == ["Anna"]
+    assert [(p.line, p.message) for p in parsed.problems] == [
+        (14, "telegram-777 message 2: from holds control character U+0000 at character 2; expected printable text"),
+        (21, "telegram-777 message 3: from is 200 characters long; expected at most 128"),
+    ]
+
+
+def test_a_whatsapp_author_with_a_control_character_is_a_problem_on_its_line():
+    text = "01.05.2024, 10:00 - Anna: hi\n01.05.2024, 10:01 - B\x07b: ring\n01.05.2024, 10:02 - Anna: ok\n"
+    parsed = parse_chat("chat.txt", text.encode())
+    assert [m.text for m in _only_chat(parsed)] == ["hi", "ok"]
+    assert parsed.problems == (
+        LineProblem(2, "author holds control character U+0007 at character 2; expected printable text"),)

@@ -265,3 +265,23 @@ def test_a_list_where_a_speaker_or_sentiment_belongs_is_a_problem_not_a_crash(tm
         "12: item b: rule: sentiment {'who': 'customer'}; expected one of ['agent', 'bot', 'customer', 'ivr', 'unknown']",
         "15: item c: rule: is [['negative']]; expected one or more of ['negative', 'neutral', 'positive']",
     ]
+
+
+# bounded input (issue 11) ------------------------------------------------------------------------------
+
+def test_a_billion_laughs_checklist_is_a_problem_at_its_line(tmp_path):
+    laughs = "id: x\ntitle: t\nversion: '1'\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"{b}: &{b} [*{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}, *{a}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+    assert _problems(tmp_path, laughs) == [
+        f"{tmp_path / 'form.yaml'}:4: more than 100000 values with aliases expanded; expected at most 100000 "
+        f"(write values out instead of nesting aliases)"]
+
+
+def test_a_deeply_nested_checklist_is_a_problem_at_its_line(tmp_path):
+    deep = "id: x\ntitle: t\nversion: '1'\nsections:\n  - " + "[" * 5000 + "]" * 5000 + "\n"
+    assert _problems(tmp_path, deep) == [f"{tmp_path / 'form.yaml'}:5: nested more than 64 deep; expected at most 64"]
+
+
+def test_a_checklist_file_larger_than_the_limit_is_refused_unparsed(tmp_path):
+    huge = "id: x\ndescription: " + "x" * 1_000_000 + "\n"
+    assert _problems(tmp_path, huge) == [f"{tmp_path / 'form.yaml'}: 1000020 characters; expected at most 1000000"]

@@ -133,3 +133,30 @@ def test_kind_by_double_suffix_only():
 def test_the_recommended_reasons_include_the_ones_teams_use():
     assert {"employee_not_prepared", "attitude", "late", "no_benefit"} <= set(RECOMMENDED_REASONS)
     assert all(code == code.lower() and " " not in code for code in RECOMMENDED_REASONS)
+
+
+# bounded input (issue 11) ------------------------------------------------------------------------------
+
+_ROW = '{"customer_id": "cu-1", "channel": "sms", "sent_at": "2026-11-20T10:00:00+03:00"}'
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ('{"customer_id": ' + "[" * 20_000 + "]" * 20_000 + "}", "nested 20001 deep; expected at most 64"),
+    (_ROW.replace('"cu-1"', '"' + "7" * 129 + '"'), "customer_id is 129 characters long; expected at most 128"),
+    (_ROW.replace('"sms"', '"' + "s" * 65 + '"'), "channel is 65 characters long; expected at most 64"),
+    (_ROW.replace('"cu-1"', '"+7 916\\u0000 123"'),
+     "customer_id holds control character U+0000 at character 7; expected printable text"),
+    (_ROW[:-1] + ', "answered_at": "2026-11-20T11:00:00+03:00", "csat": 5, "text": "ok\\u0000"}',
+     "text holds control character U+0000 at character 3; expected printable text"),
+])
+def test_a_hostile_survey_row_is_a_problem_on_its_line_without_its_value(row, expected):
+    parsed = parse_survey_file("crm.surveys.jsonl", f"{_ROW}\n{row}\n{_ROW}\n".encode())
+    assert [r.line for r in parsed.rows] == [1, 3]
+    assert [(p.line, p.message) for p in parsed.problems] == [(2, expected)]
+    assert not any("916" in p.message for p in parsed.problems)  # a phone number is not repeated
+
+
+def test_survey_free_text_keeps_its_line_breaks_and_tabs():
+    row = _ROW[:-1] + ', "answered_at": "2026-11-20T11:00:00+03:00", "csat": 5, "text": "a\\tb\\r\\nc"}'
+    parsed = parse_survey_file("crm.surveys.jsonl", row.encode())
+    assert parsed.rows[0].answers[0].text == "a\tb\r\nc" and parsed.problems == ()
