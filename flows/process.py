@@ -6,6 +6,7 @@ in ``PREFECT_API_URL`` when one is. Re-running it processes nothing twice.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -18,6 +19,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pipeline.settings import Settings
 from pipeline.stages import process_claimed, stages_by_channel
 from pipeline.store import Store, open_store
+from pipeline.store.outages import is_outage
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=4)
@@ -31,11 +35,17 @@ def _store() -> Store:
 
 
 @task(retries=2, retry_delay_seconds=2)
-def find_new_contacts() -> list[str]:
-    """Contacts with stages to run that no other run holds now."""
-    catalog = _store().catalog
-    held = catalog.leased_contacts()
-    return [c for c in catalog.contacts_needing(stages_by_channel()) if c not in held]
+def find_new_contacts() -> list[str] | None:
+    """Contacts with stages to run that no other run holds now; None when the store cannot be reached."""
+    try:
+        catalog = _store().catalog
+        held = catalog.leased_contacts()
+        return [c for c in catalog.contacts_needing(stages_by_channel()) if c not in held]
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        log.warning("the store could not be reached (%s); no contact taken", type(error).__name__)
+        return None
 
 
 @task
@@ -60,7 +70,8 @@ def process_contacts(limit: int | None = None) -> dict:
     from tqdm import tqdm
 
     owner = run_owner()
-    contact_ids = find_new_contacts()[:limit]
+    found = find_new_contacts()
+    contact_ids = (found or [])[:limit]
     futures = process_one.map(contact_ids, owner=owner)
     results = [f.result() for f in tqdm(futures, desc="process", unit="contact", leave=False)]
     outcomes = [o for result in results if result is not None for o in result]
@@ -72,6 +83,7 @@ def process_contacts(limit: int | None = None) -> dict:
         "outcomes": outcomes,
         # held by another run, or finished by it between our search and our claim
         "taken_elsewhere": sum(not result for result in results),
+        "store_unreachable": found is None,
     }
 
 

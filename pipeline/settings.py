@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 DEFAULT_CONFIG_FILE = Path("cxmon.toml")
 MASK = "***"
+_DATABASE_URL = re.compile(r"^(sqlite|postgresql)(\+\w+)?://\S*$")
 
 # ``scheme://user:`` -- the password runs from here to the ``@`` before the host
 _USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\[\s]*):(?=\S*@)")
@@ -183,6 +184,13 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("not a known time zone; expected an IANA name such as Europe/Moscow") from None
+        return value
+
+    @field_validator("catalog_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _DATABASE_URL.match(value.get_secret_value()):
+            raise ValueError("not a database URL; expected e.g. postgresql+psycopg://user@host/cxmon or sqlite:///path")
         return value
 
     @model_validator(mode="after")

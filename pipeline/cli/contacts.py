@@ -89,6 +89,9 @@ def _run_process(limit: int | None, as_json: bool) -> None:
 
     open_configured_store()  # a store that cannot be reached stops here, with its reason, before any flow runs
     result = run_process_contacts(load_settings(), limit=limit)
+    if result["store_unreachable"]:
+        raise click.ClickException("the store could not be reached when the run began; nothing was done, "
+                                   "try again when it is back")
     if as_json:
         print_json(result)
     else:

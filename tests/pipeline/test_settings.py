@@ -133,3 +133,17 @@ def test_masked_masks_secrets_written_into_any_url_setting(monkeypatch):
     assert masked["alarm_webhook_url"] == "https://bot:***@hooks.internal/cxmon?token=***"
     assert masked["smtp_host"] == "mailer:***@mail.internal"
     assert not any(s in repr(masked) for s in ("pg-pass", "s3-pass", "hook-pass", "hook-token", "smtp-pass"))
+
+
+@pytest.mark.parametrize("url", ["", "foo", "mysql://root@h/db", "sqlite:///x y"])
+def test_a_catalog_url_that_is_no_database_url_is_named_not_shown(monkeypatch, url):
+    from pydantic import ValidationError
+
+    from pipeline.settings import settings_problems
+
+    monkeypatch.setenv("CXMON_CATALOG_URL", url)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert settings_problems(caught.value) == [
+        "catalog_url (CXMON_CATALOG_URL): not a database URL; expected e.g. postgresql+psycopg://user@host/cxmon "
+        "or sqlite:///path"]

@@ -137,3 +137,13 @@ def test_a_store_lost_during_ingest_is_a_clear_error(home, tmp_path, monkeypatch
     result = CliRunner().invoke(main, ["ingest", str(tmp_path / "in")])
     assert result.exit_code == 1, result.output
     assert "the store could not be reached during ingest (RuntimeError)" in result.output
+
+
+def test_a_store_lost_before_the_run_takes_contacts_ends_it_cleanly(home, monkeypatch):
+    from flows.process import find_new_contacts
+
+    def lost():
+        raise RuntimeError("catalog") from ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr("flows.process._store", lost)
+    assert find_new_contacts.fn() is None
