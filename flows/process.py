@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
-import uuid
 from dataclasses import asdict
 from functools import lru_cache
 
@@ -17,7 +15,7 @@ from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.settings import Settings
-from pipeline.stages import process_claimed, stages_by_channel
+from pipeline.stages import ended_owners, process_claimed, run_owner, stages_by_channel
 from pipeline.store import Store, open_store
 from pipeline.store.outages import is_outage
 
@@ -36,10 +34,18 @@ def _store() -> Store:
 
 @task(retries=2, retry_delay_seconds=2)
 def find_new_contacts() -> list[str] | None:
-    """Contacts with stages to run that no other run holds now; None when the store cannot be reached."""
+    """Contacts with stages to run that no other run holds now; None when the store cannot be reached.
+
+    A lease of a run on this host whose process has ended is dropped first: that run could not give its
+    contacts back (the catalog was down when it finished), and they would wait for the lease to expire."""
     try:
         catalog = _store().catalog
         held = catalog.leased_contacts()
+        ended = ended_owners(set(held.values()))
+        if ended:
+            freed = catalog.drop_leases(ended)
+            log.warning("%d contacts held by %d runs that have ended taken back", len(freed), len(ended))
+            held = {contact: owner for contact, owner in held.items() if owner not in ended}
         return [c for c in catalog.contacts_needing(stages_by_channel()) if c not in held]
     except Exception as error:
         if not is_outage(error):
@@ -53,11 +59,6 @@ def process_one(contact_id: str, owner: str | None = None) -> list[dict] | None:
     """The contact's stage outcomes, or None when another run took it first (``owner``: the run's, else a new one)."""
     outcomes = process_claimed(_store(), contact_id, Settings(), owner=owner or run_owner())
     return None if outcomes is None else [asdict(outcome) for outcome in outcomes]
-
-
-def run_owner() -> str:
-    """Who holds the contacts this run claims: host, process and a random part, unique per run."""
-    return f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 @flow(name="process_contacts")

@@ -1,13 +1,16 @@
 """Sidecar files beside a recording: ``NAME.events.json`` and ``NAME.meta.json``.
 
 Both formats are documented in the README. Parsing checks everything a later stage relies on
-and raises :class:`SidecarError` naming the file and the first problems found.
+and raises :class:`SidecarError` naming the file and the first problems found. A message quotes
+a bad value only when it is a plain word or a short number; any other value, and a key that is
+no plain word, is told by its type and length, since it may be a phone number or an e-mail.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,6 +38,31 @@ EVENT_FIELD_CHARS = 128  # agent_id and exit: String(128) in the catalog
 
 class SidecarError(ValueError):
     """A sidecar cannot be used; the message names the file and what is wrong."""
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z_][A-Za-z_\-]{0,39}")
+
+
+def _quoted(value: Any) -> str:
+    """``value`` as a message may quote it: a word (``'coffee_break'``), a bool, a short number or None
+    as written; anything else (a phone number, an e-mail, a name: personal data) by its type and length.
+
+    >>> _quoted("late"), _quoted(float("nan")), _quoted("+7 916 123-45-67"), _quoted({"a": 1})
+    ("'late'", 'nan', 'a string of 16 characters', 'a JSON object')
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and abs(value) >= 1e9:
+        return f"a number of {len(str(int(abs(value))))} digits"  # a phone or card number written as a number
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value) if _PLAIN_WORD.fullmatch(value) else f"a string of {len(value)} characters"
+    return f"a JSON {({dict: 'object', list: 'list'}).get(type(value), type(value).__name__)}"
+
+
+def _field_name(part: Any) -> str:
+    """A field name a message may show: a word as it is, a key that is not (it may be personal data) by its length."""
+    return str(part) if isinstance(part, int) or _PLAIN_WORD.fullmatch(str(part)) else \
+        f"<a key of {len(str(part))} characters>"
 
 
 class _Meta(BaseModel):
@@ -97,7 +125,7 @@ def parse_meta(path: Path, *, channels: int | None) -> CallMeta:
         meta = _Meta.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'top level'}: {e['msg']}" for e in error.errors()[:3]
+            f"{'.'.join(_field_name(p) for p in e['loc']) or 'top level'}: {e['msg']}" for e in error.errors()[:3]
         )
         raise SidecarError(f"{path.name}: {problems}") from None
     for name, max_chars in META_FIELD_CHARS.items():
@@ -106,7 +134,8 @@ def parse_meta(path: Path, *, channels: int | None) -> CallMeta:
     unknown = set(meta.channel_map) - sides
     if unknown:
         raise SidecarError(
-            f"{path.name}: channel_map names {sorted(unknown)}; a {channels}-channel recording has {sorted(sides)}"
+            f"{path.name}: channel_map names [{', '.join(map(_quoted, sorted(unknown)))}]; "
+            f"a {channels}-channel recording has {sorted(sides)}"
         )
     return CallMeta(
         operator_id=meta.operator_id,
@@ -125,15 +154,15 @@ def _event(path: Path, index: int, item: Any) -> TelephonyEvent:
         raise SidecarError(f"{where}: expected an object like {{\"type\": \"hold_start\", \"t_s\": 12.5}}")
     kind, t_s = item.get("type"), item.get("t_s")
     if kind not in EVENT_TYPES:
-        raise SidecarError(f"{where}: unknown type {kind!r}; expected one of {sorted(EVENT_TYPES)}")
+        raise SidecarError(f"{where}: unknown type {_quoted(kind)}; expected one of {sorted(EVENT_TYPES)}")
     if isinstance(t_s, bool) or not isinstance(t_s, (int, float)) or not math.isfinite(t_s):
-        raise SidecarError(f"{where} ({kind}): t_s={t_s!r}; expected seconds from the start of the recording")
+        raise SidecarError(f"{where} ({kind}): t_s={_quoted(t_s)}; expected seconds from the start of the recording")
     extra = set(item) - {"type", "t_s", "agent_id", "exit"}
     if extra:
-        raise SidecarError(f"{where} ({kind}): unknown fields {sorted(extra)}")
+        raise SidecarError(f"{where} ({kind}): unknown fields [{', '.join(map(_quoted, sorted(extra)))}]")
     for name in ("agent_id", "exit"):
         if item.get(name) is not None and not isinstance(item[name], (str, int)):
-            raise SidecarError(f"{where} ({kind}): {name}={item[name]!r}; expected a string")
+            raise SidecarError(f"{where} ({kind}): {name}={_quoted(item[name])}; expected a string")
         _field(path, f"event {index} ({kind}): {name}", item.get(name), EVENT_FIELD_CHARS)
     if t_s < 0:
         raise SidecarError(f"{where} ({kind}) at {t_s:g} s is before the recording starts")

@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
+import socket
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +26,7 @@ from pipeline.calls.stage import analyze_stage
 from pipeline.checklists.stage import checklist_stage
 from pipeline.chats.stage import chat_stage
 from pipeline.csi.stage import csi_stage
+from pipeline.personal_data import redacted, redacted_name
 from pipeline.records import Contact, ErrorRecord, FeatureSet
 from pipeline.settings import Settings
 from pipeline.store.outages import is_outage
@@ -88,6 +92,34 @@ OUTAGE_ATTEMPTS = 3
 """Runs in a row in which a stage may meet an outage before the contact waits for a person."""
 OUTAGE_PAUSES_S = (2.0, 8.0)
 """Pauses before a contact is tried again when the store cannot be reached at all."""
+
+
+def run_owner() -> str:
+    """Who holds the contacts a run claims: host, process and a random part, unique per run."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def ended_owners(owners: Iterable[str]) -> list[str]:
+    """The owners (:func:`run_owner`) among ``owners`` that were runs on this host whose process has ended.
+
+    Their leases are stale: such a run could not give its contacts back (the catalog was down when it
+    finished, or it was killed). A process that exists under that id, whatever it is, counts as alive.
+    """
+    host = socket.gethostname()[:80]
+    ended = []
+    for owner in owners:
+        owner_host, _, pid = owner.rpartition(":")[0].rpartition(":")
+        if owner_host != host or not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            ended.append(owner)
+        except PermissionError:  # someone else's process: alive
+            pass
+    return sorted(ended)
+
+
 @dataclass(frozen=True, slots=True)
 class StageOutcome:
     contact_id: str
@@ -104,8 +136,9 @@ def run_stage(store: Store, contact: Contact, stage: Stage, settings: Settings) 
         features = stage.run(store, contact, settings)
     except Exception as error:  # one bad contact must not stop the batch: record it and go on
         seconds = time.perf_counter() - started
-        message = f"{Path(contact.source).name}: {stage.name} failed: {error}"
-        log.warning("%s", message, exc_info=not isinstance(error, ValueError))
+        message = redacted(f"{Path(contact.source).name}: {stage.name} failed: {error}")
+        outage = is_outage(error)  # a server that is down: its reason is enough, its traceback is noise
+        log.warning("%s", message, exc_info=not (outage or isinstance(error, ValueError)))
         record = ErrorRecord(
             error_id=hashlib.sha256(f"{contact.contact_id}\n{stage.name}\n{message}".encode()).hexdigest()[:16],
             source=contact.source,
@@ -117,10 +150,11 @@ def run_stage(store: Store, contact: Contact, stage: Stage, settings: Settings) 
         )
         store.catalog.add_error(record)
         status = store.catalog.record_stage_run(contact.contact_id, stage.name, ok=False, seconds=seconds,
-                                                error_id=record.error_id, outage=is_outage(error),
+                                                error_id=record.error_id, outage=outage,
                                                 attempts_allowed=OUTAGE_ATTEMPTS)
         if status == "outage":
-            log.warning("%s: %s met an outage; the next run tries again", Path(contact.source).name, stage.name)
+            log.warning("%s: %s met an outage; the next run tries again", redacted_name(Path(contact.source).name),
+                        stage.name)
         return StageOutcome(contact.contact_id, stage.name, ok=False, seconds=seconds, error=message)
     seconds = time.perf_counter() - started
     store.catalog.put_feature_set(features)
@@ -151,15 +185,15 @@ def process_contact(store: Store, contact_id: str, settings: Settings) -> list[S
 
 
 def process_claimed(
-    store: Store, contact_id: str, settings: Settings, *, owner: str, pauses_s: Sequence[float] = OUTAGE_PAUSES_S,
+    store: Store, contact_id: str, settings: Settings, *, owner: str, pauses_s: Sequence[float] | None = None,
 ) -> list[StageOutcome] | None:
     """:func:`process_contact` under a lease held by ``owner``; None when another run holds the contact.
 
     When the store cannot be reached even to record what happened, the contact is tried again after
-    each of ``pauses_s``; then the outage is its one outcome (stage ``store``), and since nothing was
-    recorded, the next run takes the contact again.
+    each of ``pauses_s`` (default: :data:`OUTAGE_PAUSES_S`); then the outage is its one outcome (stage
+    ``store``), and since nothing was recorded, the next run takes the contact again.
     """
-    for pause_s in (*pauses_s, None):
+    for pause_s in (*(OUTAGE_PAUSES_S if pauses_s is None else pauses_s), None):
         try:
             if not store.catalog.claim_contact(contact_id, owner, lease_s=LEASE_S):
                 return None

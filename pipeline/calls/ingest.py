@@ -20,6 +20,9 @@ from pipeline.store.objects import put_file_once, sha256_of_file
 
 CONTENT_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
                  ".opus": "audio/ogg"}
+FORMAT_CONTENT_TYPES = {"WAV": "audio/wav", "WAVEX": "audio/wav", "RF64": "audio/wav", "FLAC": "audio/flac",
+                        "MP3": "audio/mpeg", "OGG": "audio/ogg", "AIFF": "audio/aiff"}
+"""The stored recording's type comes from what it decoded as: a WAV named ``.mp3`` is stored as audio/wav."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +64,8 @@ def ingest_recording(store: Store, item: RecordingInput, report: IngestReport) -
 
     key, _, _ = put_file_once(
         store.objects, RAW_PREFIX, item.audio,
-        content_type=CONTENT_TYPES[item.audio.suffix.lower()], metadata={"source": item.audio.name},
+        content_type=FORMAT_CONTENT_TYPES.get(info.format, CONTENT_TYPES[item.audio.suffix.lower()]),
+        metadata={"source": item.audio.name},
     )
     contact = Contact(
         contact_id=contact_id,

@@ -48,6 +48,16 @@ class WorkRecords:
         with self.engine.begin() as conn:
             conn.execute(t.delete().where((t.c.contact_id == contact_id) & (t.c.owner == owner)))
 
+    def drop_leases(self, owners: Iterable[str]) -> list[str]:
+        """Remove every lease of ``owners`` (runs known to have ended without releasing, e.g. because the
+        catalog was down when they finished); returns the contacts freed, sorted."""
+        t = contact_leases
+        freed: list[str] = []
+        with self.engine.begin() as conn:
+            for batch in batches(list(owners)):
+                freed += conn.execute(t.delete().where(t.c.owner.in_(batch)).returning(t.c.contact_id)).scalars()
+        return sorted(freed)
+
     def leased_contacts(self, now: datetime | None = None) -> dict[str, str]:
         """``{contact_id: owner}`` of the leases that have not expired."""
         now = now or datetime.now(UTC)

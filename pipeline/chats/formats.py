@@ -14,7 +14,10 @@ The format comes from the file's suffix:
 ``.txt``
     A WhatsApp export, see :mod:`pipeline.chats.whatsapp`.
 
-Text is UTF-8 (a BOM is dropped) or, when it is not valid UTF-8, cp1251.
+Text is UTF-8 (a BOM is dropped) or, when it is not valid UTF-8, cp1251. A control character in a
+message's text (NUL, ESC, any C0 or C1 control but tab, LF and CR) becomes U+FFFD, the
+replacement character: the message stays, with as many characters as it had, and neither the
+catalog (PostgreSQL's text columns refuse NUL) nor a terminal that shows it gets a control.
 
 Bad input is handled at two levels. A line (a record, a message) that cannot be read becomes a
 :class:`~pipeline.jsonlines.LineProblem` with its line number and the rest of the file is kept.
@@ -32,7 +35,7 @@ import io
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import PurePath
 from typing import Any
@@ -60,6 +63,16 @@ _SHOWN_PROBLEMS = 3
 MAX_TELEGRAM_CHARS = 256 * 1024 * 1024
 """Largest Telegram export read (its objects take several times the text's memory)."""
 ID_CHARS = 128  # chat_id and author: an author may become the contact's operator_id, String(128)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, LF and CR are text
+
+
+def printable_text(text: str) -> str:
+    """``text`` with each control character but tab, LF and CR replaced by U+FFFD.
+
+    >>> printable_text("a\\x00b\\x1b[2J\\tc\\n")
+    'a\\ufffdb\\ufffd[2J\\tc\\n'
+    """
+    return _CONTROL.sub("\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,4 +223,5 @@ def parse_chat(
     if not messages:
         shown = "; ".join(f"line {p.line}: {p.message}" for p in problems[:_SHOWN_PROBLEMS])
         raise ChatFormatError(f"{name}: no chat messages in this {kind} file" + (f"; {shown}" if shown else ""))
+    messages = [replace(m, text=printable_text(m.text)) if _CONTROL.search(m.text) else m for m in messages]
     return ParsedChats(kind, encoding, _grouped(messages), tuple(problems), roles_source)

@@ -3,7 +3,10 @@
 The contact's object is the chat rewritten in cxmon's JSON Lines format, with personal data
 tagged when ``pii_redaction`` is on. The export's raw bytes are kept under ``raw/`` only where
 the originals may be kept (``keep_unredacted``, or redaction off); a file that cannot be read as
-a chat at all goes to quarantine, as does a file with malformed lines (for a person to look at).
+a chat at all goes to quarantine, as does a file with malformed lines (for a person to look at),
+kept with its personal data tagged unless the originals may be kept (its other bytes as they were).
+A meta sidecar that cannot be read is quarantined byte for byte, as every sidecar is
+(:mod:`pipeline.store.intake`).
 :data:`CHAT_EXPORTS` is the input kind that :data:`pipeline.ingest.INPUT_KINDS` lists.
 """
 
@@ -18,14 +21,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.chats.formats import CHAT_SUFFIXES, ChatFormatError, parse_chat
+from pipeline.personal_data import redacted
 from pipeline.records import ChatMessage, Contact
 from pipeline.settings import Settings
 from pipeline.sidecars import EVENTS_SUFFIX, META_SUFFIX, CallMeta, SidecarError, parse_meta
 from pipeline.store import RAW_PREFIX, Store
-from pipeline.store.intake import IngestReport, InputKind, add_contact, quarantine, quarantine_problems
+from pipeline.store.intake import (IngestReport, InputKind, add_contact, keeps_redacted, quarantine,
+                                   quarantine_problems)
 from pipeline.store.objects import content_key, put_bytes, put_file_once
 from pipeline.text.language import guess_language
-from pipeline.text.pii import redact
 
 CHATS_PREFIX = "chats"
 
@@ -39,10 +43,12 @@ class ChatInput:
 
 
 def chat_jsonl(messages: Sequence[ChatMessage], *, redact_pii: bool) -> bytes:
-    """The messages in cxmon's JSON Lines chat format, text redacted when asked."""
+    """The messages in cxmon's JSON Lines chat format, text and authors redacted when asked (a messenger
+    names a customer it has no name for by the phone number)."""
     lines = (
-        json.dumps({"chat_id": m.chat_id, "ts": m.sent_at.isoformat(), "role": m.role, "author": m.author,
-                    "text": redact(m.text).text if redact_pii else m.text}, ensure_ascii=False)
+        json.dumps({"chat_id": m.chat_id, "ts": m.sent_at.isoformat(), "role": m.role,
+                    "author": redacted(m.author) if redact_pii else m.author,
+                    "text": redacted(m.text) if redact_pii else m.text}, ensure_ascii=False)
         for m in messages
     )
     return ("\n".join(lines) + "\n").encode()
@@ -76,9 +82,10 @@ def ingest_chat(
         parsed = parse_chat(name, data, roles={**settings.chat_roles, **meta.roles},
                             timezone=ZoneInfo(settings.timezone))
     except ChatFormatError as error:
-        report.errors.append(quarantine(store, item.path, stage="ingest", message=str(error)))
+        report.errors.append(quarantine(store, item.path, stage="ingest", message=str(error),
+                                        redact_pii=keeps_redacted(settings)))
         return
-    quarantine_problems(store, item.path, parsed.problems, report)
+    quarantine_problems(store, item.path, parsed.problems, report, redact_pii=keeps_redacted(settings))
     if settings.keep_unredacted or not settings.pii_redaction:
         put_file_once(store.objects, RAW_PREFIX, item.path, content_type="text/plain", metadata={"source": name})
     file_sha = hashlib.sha256(data).hexdigest()
@@ -117,4 +124,5 @@ CHAT_EXPORTS = InputKind(
     channel="chat",
     sidecars=frozenset({META_SUFFIX}),
     refused={EVENTS_SUFFIX: "telephony events beside a chat export"},
+    personal_text=True,
 )

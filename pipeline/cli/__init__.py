@@ -32,6 +32,8 @@ def main(config_path: Path | None, verbose: bool) -> None:
     """cxmon: quality monitoring for contact centres, offline."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:  # the S3 client's "Retrying ..." lines: an outage gets one line of ours instead
+        logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     if config_path is not None:
         os.environ["CXMON_CONFIG"] = str(config_path)
 

@@ -11,6 +11,7 @@ import click
 
 from pipeline.cli.common import EXIT_FAILED, load_settings, print_json
 from pipeline.cli.contacts_view import format_turns, turn_annotations, turn_document
+from pipeline.personal_data import redacted_name
 from pipeline.settings import Settings
 from pipeline.sidecars import EVENTS_SUFFIX, META_SUFFIX
 from pipeline.stages import process_contact
@@ -127,7 +128,7 @@ def analyze_chat(settings: Settings, path: Path, *, meta_path: Path | None, lang
             for m, t in zip(stored_messages(store, contact), turns)
         ]
         documents.append({"contact_id": contact_id, "features": features, "messages": messages})
-        lines.append(f"contact {contact_id}  {Path(contact.source).name}  ({len(messages)} messages, {contact.language})")
+        lines.append(f"contact {contact_id}  {redacted_name(Path(contact.source).name)}  ({len(messages)} messages, {contact.language})")
         lines += [f"  {m['ts'][11:19]}  {m['role']:<8}  {' '.join(m['text'].split())}{turn_annotations(m)}"
                   for m in messages]
         if features:

@@ -28,8 +28,14 @@ def config(as_json: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Ingest recordings (with their .events.json / .meta.json sidecars) and chat exports from files and folders."""
-    from pipeline.ingest import ingest_paths
+    """Ingest recordings (with their .events.json / .meta.json sidecars) and chat exports from files and folders.
+
+    When the store cannot be reached, the input at hand is tried again after a pause, then the batch
+    stops: the summary says which inputs were not ingested (exit 1); the same command again ingests
+    them, and nothing twice."""
+    from pipeline.ingest.paths import ingest_batch
+    from pipeline.personal_data import redacted_name
+    from pipeline.store.intake import redacted_error
     from pipeline.store.outages import is_outage
 
     missing = [str(p) for p in paths if not p.exists()]
@@ -37,7 +43,7 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
     settings = load_settings()
     try:
-        report = ingest_paths(open_configured_store(), list(paths), settings=settings,
+        report = ingest_batch(open_configured_store(), list(paths), settings=settings,
                               progress=not as_json and sys.stderr.isatty())
     except Exception as error:
         if not is_outage(error):
@@ -47,7 +53,9 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
     if as_json:
         print_json({"new": report.new, "existing": report.existing, "added": report.added,
                     "errors": [{"source": e.source, "message": e.message, "quarantine_key": e.quarantine_key}
-                               for e in report.errors]})
+                               for e in map(redacted_error, report.errors)],
+                    "not_ingested": [redacted_name(source) for source in report.not_ingested],
+                    "store_unreachable": report.outage if report.not_ingested else None})
     else:
         click.echo(f"{len(report.new)} new contacts, {len(report.existing)} already in the store, "
                    f"{len(report.errors)} problems")
@@ -55,7 +63,12 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
             click.echo("  added: " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.added.items()))
         for error in report.errors:
             click.echo(f"  ! {error.message}")
-    if report.errors:
+        for source in report.not_ingested:
+            click.echo(f"  - not ingested: {redacted_name(source)}")
+    if report.not_ingested:
+        click.echo(f"{len(report.not_ingested)} not ingested because the store could not be reached "
+                   f"({report.outage}); run the same command again: nothing is ingested twice", err=True)
+    if report.errors or report.not_ingested:
         sys.exit(EXIT_FAILED)
 
 
@@ -132,10 +145,12 @@ def show(contact_id: str, as_json: bool) -> None:
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def errors(as_json: bool) -> None:
-    """List inputs and stages that failed, with where their raw bytes are kept."""
+    """List inputs and stages that failed, with where their raw bytes are kept (personal data tagged)."""
     from dataclasses import asdict
 
-    records = open_configured_store().catalog.errors()
+    from pipeline.store.intake import redacted_error
+
+    records = [redacted_error(e) for e in open_configured_store().catalog.errors()]
     if as_json:
         print_json([asdict(e) for e in records])
         return

@@ -1,4 +1,8 @@
-"""What a person reads about a contact: one document for JSON output, its text rendering, the `cxmon ls` rows."""
+"""What a person reads about a contact: one document for JSON output, its text rendering, the `cxmon ls` rows.
+
+A contact's source (a path, maybe a file named by a phone number) and its error records are shown with
+personal data tagged (:func:`pipeline.store.intake.redacted_error`); the catalog keeps the path as given.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.personal_data import redacted_name
 from pipeline.records import Contact, Turn
 from pipeline.stages import STAGES
+from pipeline.store.intake import redacted_error
 from pipeline.tables import table
 
 if TYPE_CHECKING:
@@ -30,12 +36,12 @@ def turn_document(turn: Turn) -> dict[str, Any]:
 
 def contact_document(store: Store, contact: Contact) -> dict[str, Any]:
     return {
-        "contact": asdict(contact),
+        "contact": {**asdict(contact), "source": redacted_name(contact.source)},
         "status": contact_status(store.catalog.stage_statuses(contact.contact_id).get(contact.contact_id, {}),
                                  contact.channel),
         "events": [asdict(e) for e in store.catalog.events(contact.contact_id)],
         "features": {fs.name: dict(fs.values) for fs in store.catalog.feature_sets(contact.contact_id)},
-        "errors": [asdict(e) for e in store.catalog.errors(contact.contact_id)],
+        "errors": [asdict(redacted_error(e)) for e in store.catalog.errors(contact.contact_id)],
         "turns": [turn_document(t) for t in transcript.turns] if (transcript := store.catalog.transcript(contact.contact_id)) else [],
         "scores": [asdict(s) for s in store.catalog.scores(contact.contact_id)],
     }
@@ -104,7 +110,7 @@ def contact_rows(store: Store) -> list[dict[str, Any]]:
         rows.append({
             "contact_id": contact.contact_id,
             "channel": contact.channel,
-            "source": Path(contact.source).name,
+            "source": redacted_name(Path(contact.source).name),
             "started_at": contact.started_at.isoformat() if contact.started_at else None,
             "operator_id": contact.operator_id,
             "duration_s": features.get("probe", {}).get("duration_s", features.get("chat", {}).get("session_s")),

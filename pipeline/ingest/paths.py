@@ -11,6 +11,12 @@ followed only to a file inside the ingested folders; a symlink out of them, a br
 symlink loop, a file that cannot be opened and anything that is not a regular file (FIFO,
 socket, device) are records without their bytes read. Ingesting is a loop of
 independent items: whatever one input raises becomes its error record, and the batch goes on.
+
+A store that cannot be reached is no fault of an input: :func:`ingest_batch` pauses and tries the
+same input again (:data:`OUTAGE_PAUSES_S`), then stops the batch and says which inputs were not
+ingested. Nothing is recorded against them: the same command again ingests them, and nothing twice
+(keys and contact ids come from the content, so an input half done before the outage, its object
+written and its catalog row not, is finished, not copied).
 """
 
 from __future__ import annotations
@@ -19,13 +25,15 @@ import errno
 import logging
 import os
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.ingest.registry import INPUT_KINDS, expected_inputs, kind_of
-from pipeline.settings import Settings
+from pipeline.personal_data import redacted_name
+from pipeline.settings import Settings, masked_url
 from pipeline.sidecars import SIDECAR_SUFFIXES
 from pipeline.store import Store
 from pipeline.store.intake import (
@@ -33,16 +41,20 @@ from pipeline.store.intake import (
     InputKind,
     describe_os_error,
     display_text,
+    keeps_redacted,
     name_text,
     quarantine,
     refuse,
 )
-from pipeline.store.outages import is_outage
+from pipeline.store.outages import is_outage, outage_server
 
 log = logging.getLogger(__name__)
 # An OSError with one of these while ingesting a file is the file's (or its disk's) fault.
 _READ_ERRNOS = frozenset({errno.EIO, errno.EACCES, errno.EPERM, errno.ENOENT, errno.EISDIR, errno.ENXIO,
                           errno.ENODEV, errno.ESTALE, errno.EBADF, errno.ELOOP, errno.ENAMETOOLONG})
+
+OUTAGE_PAUSES_S: tuple[float, ...] = (2.0, 8.0, 30.0)
+"""Pauses before an input is tried again when the store cannot be reached; after the last, the batch stops."""
 
 _Key = tuple[Path, str]  # a folder and a name without its suffix: what a file and its sidecars share
 _ByKind = dict[str, dict[_Key, list[Path]]]  # kind name -> key -> its files of that kind
@@ -239,27 +251,136 @@ def _ingest_one(store: Store, kind: InputKind, path: Path, item: Any, report: In
         log.debug("ingest of %s failed", name_text(str(path)), exc_info=True)
         detail = display_text(str(error)) or "no detail"
         report.errors.append(quarantine(store, path, stage="ingest",
-                                        message=f"{name_text(path.name)}: {type(error).__name__}: {detail}"))
+                                        message=f"{name_text(path.name)}: {type(error).__name__}: {detail}",
+                                        redact_pii=kind.personal_text and keeps_redacted(settings)))
 
 
-def ingest_paths(
-    store: Store, paths: Sequence[Path], *, settings: Settings | None = None, progress: bool = False
-) -> IngestReport:
-    """Ingest files and folders (recursively). Raises FileNotFoundError before anything if a path is missing.
+@dataclass(slots=True)
+class BatchReport(IngestReport):
+    """An :class:`IngestReport` of a batch that may have met a store outage: the inputs it did not get to
+    (``not_ingested``, as their names are shown), and what could not be reached (``outage``, e.g.
+    ``S3 127.0.0.1:8333: MaxRetryError``, secrets masked; None when nothing was)."""
 
-    ``settings`` gives chat exports their author roles, time zone and redaction (default: ``Settings()``).
+    not_ingested: list[str] = field(default_factory=list)
+    outage: str | None = None
+    outage_error: BaseException | None = field(default=None, repr=False, compare=False)
+
+
+def describe_outage(store: Store, error: BaseException) -> str:
+    """Which server of ``store`` could not be reached, and the error's type: ``S3 127.0.0.1:8333: MaxRetryError``,
+    ``catalog postgresql+psycopg://cxmon:***@db:5432/cxmon: OperationalError``; never a secret."""
+    server = outage_server(error)
+    if server == "objects" and hasattr(store.objects, "endpoint"):
+        where = f"S3 {store.objects.endpoint}"
+    elif server == "catalog" and hasattr(store.catalog, "engine"):
+        where = f"catalog {store.catalog.engine.url.render_as_string(hide_password=False)}"
+    else:
+        where = "the store"
+    return f"{masked_url(where)}: {type(error).__name__}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """How far ``report`` had got before an attempt, so that an attempt cut short by an outage can be undone."""
+
+    new: int
+    existing: int
+    errors: int
+    added: dict[str, int]
+
+    @classmethod
+    def of(cls, report: IngestReport) -> _Mark:
+        return cls(len(report.new), len(report.existing), len(report.errors), dict(report.added))
+
+    def undo(self, report: IngestReport) -> list[str]:
+        """Forget what the attempt added to ``report``; returns the contacts it had found new."""
+        found_new = report.new[self.new:]
+        del report.new[self.new:], report.existing[self.existing:], report.errors[self.errors:]
+        report.added.clear()
+        report.added.update(self.added)
+        return found_new
+
+
+def _with_back_off(store: Store, shown: str, attempt: Callable[[], None], report: BatchReport,
+                   pauses_s: Sequence[float]) -> bool:
+    """Run ``attempt`` (one input, named ``shown``); while the store cannot be reached, pause and run it again.
+    False when the store stayed down after the last pause (the report then holds nothing of the input)."""
+    new_before: list[str] = []
+    for pause_s in (*pauses_s, None):
+        mark = _Mark.of(report)
+        try:
+            attempt()
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            new_before += mark.undo(report)
+            report.outage, report.outage_error = describe_outage(store, error), error
+            if pause_s is None:
+                return False
+            log.warning("store unreachable (%s); trying %s again in %s s", report.outage, shown, f"{pause_s:g}")
+            time.sleep(pause_s)
+            continue
+        # A contact added by an attempt that the outage then cut short is still new to this batch.
+        for contact_id in [c for c in report.existing[mark.existing:] if c in new_before]:
+            report.existing.remove(contact_id)
+            report.new.append(contact_id)
+        return True
+    raise AssertionError("unreachable: the last pause returns")
+
+
+def ingest_batch(
+    store: Store, paths: Sequence[Path], *, settings: Settings | None = None, progress: bool = False,
+    pauses_s: Sequence[float] | None = None,
+) -> BatchReport:
+    """Ingest files and folders (recursively), riding out a store outage; raises FileNotFoundError before
+    anything if a path is missing, and nothing for an outage.
+
+    When the store cannot be reached, the input at hand is tried again after each of ``pauses_s`` (default:
+    :data:`OUTAGE_PAUSES_S`); if it is
+    still down then, the batch stops there: ``not_ingested`` names that input and every one after it, and
+    ``outage`` says what was down. ``settings`` gives chat exports their author roles, time zone and
+    redaction (default: ``Settings()``).
     """
     from tqdm import tqdm
 
     settings = settings or Settings()
     plan = plan_inputs(paths)
-    report = IngestReport()
-    for path, message in plan.refused:
+    report = BatchReport()
+
+    def refused(path: Path, message: str) -> None:
         report.errors.append(refuse(store, path, stage="ingest", message=message))
-    for path, message in plan.unusable:
+
+    def unusable(path: Path, message: str) -> None:
         report.errors.append(quarantine(store, path, stage="ingest", message=message))
-    items = [(kind, path, item) for kind in INPUT_KINDS
-             for path, item in zip(plan.sources[kind.name], plan.inputs[kind.name], strict=True)]
-    for kind, path, item in tqdm(items, desc="ingest", unit="file", disable=not progress, leave=False):
+
+    def one(kind: InputKind, path: Path, item: Any) -> None:
         _ingest_one(store, kind, path, item, report, settings)
+
+    items: list[tuple[Path, Callable[[], None]]] = [
+        *((path, lambda p=path, m=message: refused(p, m)) for path, message in plan.refused),
+        *((path, lambda p=path, m=message: unusable(p, m)) for path, message in plan.unusable),
+        *((path, lambda k=kind, p=path, i=item: one(k, p, i)) for kind in INPUT_KINDS
+          for path, item in zip(plan.sources[kind.name], plan.inputs[kind.name], strict=True)),
+    ]
+    for index, (path, attempt) in enumerate(tqdm(items, desc="ingest", unit="file", disable=not progress,
+                                                 leave=False)):
+        if not _with_back_off(store, name_text(redacted_name(path.name)), attempt, report,
+                              OUTAGE_PAUSES_S if pauses_s is None else pauses_s):
+            report.not_ingested = [name_text(str(p)) for p, _ in items[index:]]
+            break
+    return report
+
+
+def ingest_paths(
+    store: Store, paths: Sequence[Path], *, settings: Settings | None = None, progress: bool = False
+) -> IngestReport:
+    """Ingest files and folders (recursively). Raises FileNotFoundError before anything if a path is missing,
+    and the store's own error, at once, when the store cannot be reached (see :func:`ingest_batch`, which
+    rides an outage out).
+
+    ``settings`` gives chat exports their author roles, time zone and redaction (default: ``Settings()``).
+    """
+    report = ingest_batch(store, paths, settings=settings, progress=progress, pauses_s=())
+    if report.outage_error is not None and report.not_ingested:
+        raise report.outage_error
     return report

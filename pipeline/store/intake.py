@@ -16,12 +16,25 @@ except that a backslash is written ``\\\\``, an undecodable byte ``\\xNN``, a co
 on one line, which :func:`name_of_text` turns back into the exact name. Messages quote names
 the same way; a quarantine key holds the name percent-encoded where it is not plain
 (:func:`key_name`), and object metadata is encoded by the object store.
+
+Personal data stays out of what errors say and keep (:mod:`pipeline.personal_data`). Every error
+message, and the name in a quarantine key and its object metadata, has phone numbers, e-mails,
+card and passport numbers tagged (``[PHONE]``...), whether they came from a field the message
+quotes or from the file's name; the record's ``source`` keeps the path as given (escaped), as it is
+how an operator finds the file, and whatever prints a record shows it through :func:`redacted_error`.
+A quarantined file of an :class:`InputKind` whose files are ``personal_text`` (chat exports, survey
+and consent files) is kept with its personal data tagged and every other byte as it was, and its
+message says so, when :func:`keeps_redacted` (``pii_redaction`` on, ``keep_unredacted`` off);
+otherwise its bytes are kept as given. Recordings and sidecars are always kept byte for byte: a
+recording cannot be tagged, and a sidecar holds ids, times and roles that the catalog holds anyway
+(its ``customer_id`` is the contact's), kept exact so that an operator can see what to mend.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,6 +44,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pipeline.jsonlines import LineProblem
+from pipeline.personal_data import redacted, redacted_bytes, redacted_name
 from pipeline.records import Contact, ErrorRecord, TelephonyEvent
 from pipeline.settings import Settings
 from pipeline.sidecars import SIDECAR_SUFFIXES
@@ -149,6 +163,8 @@ class InputKind:
     sidecar beside its files is an error. ``input_of`` makes the input to ingest from a file and
     its sidecars (by suffix); ``ingest`` ingests one input, adding what happened to the report.
     ``channel`` is the channel of the contacts it makes (None: it adds other catalog records).
+    ``personal_text``: its files are text holding personal data, quarantined with it tagged where
+    :func:`keeps_redacted` says so.
     """
 
     name: str
@@ -160,6 +176,7 @@ class InputKind:
     channel: str | None = None
     sidecars: frozenset[str] = frozenset()
     refused: Mapping[str, str] = field(default_factory=dict)
+    personal_text: bool = False
 
     def __post_init__(self) -> None:
         if not self.suffixes or any(s != s.lower() or not s.startswith(".") for s in self.suffixes):
@@ -188,12 +205,29 @@ def add_contact(store: Store, contact: Contact, report: IngestReport, events: Se
     (report.new if store.catalog.add_contact(contact, events) else report.existing).append(contact.contact_id)
 
 
+def keeps_redacted(settings: Settings) -> bool:
+    """Whether a quarantined file of personal text is kept with its personal data tagged: ``pii_redaction``
+    on and ``keep_unredacted`` off."""
+    return settings.pii_redaction and not settings.keep_unredacted
+
+
+def redacted_error(error: ErrorRecord) -> ErrorRecord:
+    """``error`` as output may show it: personal data tagged in its source, message and quarantine key
+    (records written before messages were tagged included)."""
+    return replace(error, source=redacted_name(error.source), message=redacted(error.message),
+                   quarantine_key=error.quarantine_key and redacted_name(error.quarantine_key))
+
+
 def _message(path: Path, message: str) -> str:
-    """``message`` with ``path``'s name (and path) quoted as :func:`name_text` writes it, the rest displayable."""
+    """``message`` with ``path``'s name (and path) quoted as :func:`name_text` writes it, personal data
+    tagged, the rest displayable."""
     for raw in (str(path), path.name):
-        if raw and raw != name_text(raw):
-            message = message.replace(raw, name_text(raw))
-    return display_text(message)
+        # Tagged before escaping: a phone number split by a newline in a name is still one number.
+        shown = name_text(redacted_name(raw))
+        for written in (raw, name_text(raw)):
+            if written and written != shown:
+                message = message.replace(written, shown)
+    return display_text(redacted(message))
 
 
 def refuse(
@@ -214,20 +248,38 @@ def refuse(
     return error
 
 
-def quarantine(store: Store, path: Path, *, stage: str, message: str, contact_id: str | None = None) -> ErrorRecord:
+def quarantine(
+    store: Store, path: Path, *, stage: str, message: str, contact_id: str | None = None, redact_pii: bool = False
+) -> ErrorRecord:
     """Keep the raw bytes of ``path`` in quarantine and record why; returns the error record.
 
-    Any name is taken (see the module's note). A file that cannot be read is recorded by
-    :func:`refuse`, with the reading error added to ``message``.
+    Any name is taken (see the module's note). With ``redact_pii`` (a file of personal text, where
+    :func:`keeps_redacted`), the bytes kept have personal data tagged, and the message says how many
+    items were. A file that cannot be read is recorded by :func:`refuse`, with the reading error
+    added to ``message``.
     """
+    return _quarantined(store, path, stage=stage, message=message, contact_id=contact_id,
+                        tagged=(lambda: redacted_bytes(path.read_bytes())) if redact_pii else None)
+
+
+def _quarantined(store: Store, path: Path, *, stage: str, message: str, contact_id: str | None,
+                 tagged: Callable[[], tuple[bytes, int]] | None) -> ErrorRecord:
+    """:func:`quarantine`, the bytes to keep coming from ``tagged`` (redacted bytes, items tagged) when given."""
     message = _message(path, message)
     try:
-        sha = sha256_of_file(path)
-        key = f"{content_key(QUARANTINE_PREFIX, sha)}/{key_name(path.name)}"
+        if tagged is not None:
+            data, found = tagged()
+            sha = hashlib.sha256(data).hexdigest()
+        else:
+            data, found, sha = None, 0, sha256_of_file(path)
+        kept = message + (f"; kept with personal data tagged ({found} item{'s' if found > 1 else ''})" if found else "")
+        name = redacted_name(path.name)
+        key = f"{content_key(QUARANTINE_PREFIX, sha)}/{key_name(name)}"
         if not store.objects.exists(key):
-            with path.open("rb") as fh:
-                store.objects.put_stream(key, fh, metadata={
-                    "sha256": sha, "source": _metadata_value(path.name), "reason": _metadata_value(message)})
+            metadata = {"sha256": sha, "source": _metadata_value(name), "reason": _metadata_value(kept)}
+            with path.open("rb") if data is None else io.BytesIO(data) as fh:
+                store.objects.put_stream(key, fh, metadata=metadata)
+        message = kept
     except OSError as error:
         if is_outage(error):
             raise  # the store is down, not the file unreadable: keeping its bytes is still to be done
@@ -247,9 +299,19 @@ def quarantine(store: Store, path: Path, *, stage: str, message: str, contact_id
     return error
 
 
-def quarantine_problems(store: Store, path: Path, problems: Iterable[LineProblem], report: IngestReport) -> None:
+def quarantine_problems(
+    store: Store, path: Path, problems: Iterable[LineProblem], report: IngestReport, *, redact_pii: bool = False
+) -> None:
     """Quarantine ``path`` once per problem, each named ``NAME: line N: message`` (``NAME: message`` for
-    line 0), adding the errors to ``report``."""
+    line 0), adding the errors to ``report``; ``redact_pii`` as for :func:`quarantine`."""
+    once: list[tuple[bytes, int]] = []  # a file with many bad lines is read and tagged once
+
+    def tagged() -> tuple[bytes, int]:
+        if not once:
+            once.append(redacted_bytes(path.read_bytes()))
+        return once[0]
+
     for problem in problems:
         where = f"line {problem.line}: " if problem.line else ""
-        report.errors.append(quarantine(store, path, stage="ingest", message=f"{path.name}: {where}{problem.message}"))
+        report.errors.append(_quarantined(store, path, stage="ingest", message=f"{path.name}: {where}{problem.message}",
+                                          contact_id=None, tagged=tagged if redact_pii else None))

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 _OUTAGE_ERRORS = frozenset({"MaxRetryError", "NewConnectionError", "ProtocolError", "ReadTimeoutError",
                             "OperationalError", "InterfaceError"})
+# Where an error's class comes from says which server was out of reach.
+_CATALOG_MODULES = ("sqlalchemy", "psycopg", "sqlite3")
+_OBJECTS_MODULES = ("urllib3", "minio")
 
 
 def is_outage(error: BaseException) -> bool:
@@ -23,3 +26,24 @@ def is_outage(error: BaseException) -> bool:
             return True
         error = error.__cause__ or error.__context__
     return False
+
+
+def outage_server(error: BaseException) -> str | None:
+    """Which server ``error`` (or what caused it) comes from: ``"catalog"`` (the database driver),
+    ``"objects"`` (the S3 client), or None when its classes do not say.
+
+    >>> class OperationalError(Exception): ...
+    >>> OperationalError.__module__ = "sqlalchemy.exc"
+    >>> outage_server(OperationalError()), outage_server(ConnectionRefusedError(111, "refused"))
+    ('catalog', None)
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        modules = {cls.__module__ for cls in type(error).__mro__}
+        if any(m.startswith(_CATALOG_MODULES) for m in modules):
+            return "catalog"
+        if any(m.startswith(_OBJECTS_MODULES) for m in modules):
+            return "objects"
+        error = error.__cause__ or error.__context__
+    return None

@@ -14,6 +14,7 @@ import pytest
 from pipeline.records import FeatureSet
 from pipeline.stages import OUTAGE_ATTEMPTS, Stage, run_stage
 from pipeline.store.outages import is_outage
+from tests.conftest import postgres_database
 from tests.pipeline.catalog.test_catalog import _contact
 
 CXMON = [sys.executable, "-m", "pipeline.cli"]
@@ -79,8 +80,19 @@ def _chats(folder: Path, count: int) -> Path:
     return folder
 
 
-def test_two_process_runs_at_once_share_the_work(home, tmp_path):
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "CXMON_WORKERS": "1"}
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog_env(request, home) -> dict[str, str]:
+    """The CLI's environment with its catalog on SQLite (under ``home``) or on a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    with postgres_database() as url:
+        yield {"CXMON_CATALOG_URL": url}
+
+
+def test_two_process_runs_at_once_share_the_work(catalog_env, tmp_path):
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "CXMON_WORKERS": "1",
+           **catalog_env}
     ingest = subprocess.run([*CXMON, "ingest", str(_chats(tmp_path / "inbox", 8)), "--json"], env=env,
                             capture_output=True, text=True, timeout=300)
     assert ingest.returncode == 0, ingest.stderr
@@ -132,7 +144,7 @@ def test_a_store_lost_during_ingest_is_a_clear_error(home, tmp_path, monkeypatch
     def lost(*args, **kwargs):
         raise RuntimeError("put_object failed") from ConnectionResetError(104, "Connection reset by peer")
 
-    monkeypatch.setattr("pipeline.ingest.ingest_paths", lost)
+    monkeypatch.setattr("pipeline.ingest.paths.ingest_batch", lost)
     (tmp_path / "in").mkdir()
     result = CliRunner().invoke(main, ["ingest", str(tmp_path / "in")])
     assert result.exit_code == 1, result.output
@@ -147,3 +159,23 @@ def test_a_store_lost_before_the_run_takes_contacts_ends_it_cleanly(home, monkey
 
     monkeypatch.setattr("flows.process._store", lost)
     assert find_new_contacts.fn() is None
+
+
+def test_the_leases_of_a_run_that_ended_on_this_host_are_taken_back(store, monkeypatch):
+    import socket
+
+    from flows.process import find_new_contacts
+    from pipeline.stages import LEASE_S, ended_owners, run_owner
+
+    for contact_id in ("c1", "c2", "c3"):
+        store.catalog.add_contact(_contact(contact_id))
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = f"{socket.gethostname()[:80]}:{int(ended.stdout)}:0123456789ab"  # a run whose process has ended
+    alive, elsewhere = run_owner(), f"another-host:{int(ended.stdout)}:0123456789ab"
+    for contact_id, owner in (("c1", gone), ("c2", alive), ("c3", elsewhere)):
+        assert store.catalog.claim_contact(contact_id, owner, lease_s=LEASE_S)
+    assert ended_owners([gone, alive, elsewhere, "run-a", "host:x:y"]) == [gone]
+    monkeypatch.setattr("flows.process._store", lambda: store)
+    assert find_new_contacts.fn() == ["c1"]  # c2 and c3 are held by runs that may still be working
+    assert store.catalog.leased_contacts() == {"c2": alive, "c3": elsewhere}
+    assert store.catalog.drop_leases([alive, "nobody"]) == ["c2"] and store.catalog.drop_leases([]) == []

@@ -30,12 +30,15 @@ def test_ingest_then_invite_lists_only_consenting_uninvited_contacts(home, tmp_p
     assert ingest.exit_code == 1  # the bad rows
     document = json.loads(ingest.stdout)
     assert len(document["new"]) == 4
-    assert document["added"] == {"survey_invitations": 4, "survey_answers": 5, "consent_changes": 6}
+    # The row about CALL3003 (lines 4-5) names a contact this store does not hold: a bad row, not stored.
+    assert document["added"] == {"survey_invitations": 3, "survey_answers": 2, "consent_changes": 6}
+    assert ("crm.surveys.csv: line 4: contact_id 'CALL3003': no such contact in the store; ingest the call or "
+            "chat first, then this file") in [e["message"] for e in document["errors"]]
 
     invite = runner.invoke(main, ["surveys", "invite", "--json"])
     assert invite.exit_code == 0, invite.output
     # 1042: invited about its chat already (the survey was linked to it); 2001: never asked;
-    # 4004: replied STOP; 3003: granted, and its survey was about another contact (CALL3003)
+    # 4004: replied STOP; 3003: granted, and its survey (about CALL3003, not in the store) was refused
     assert [row["customer_id"] for row in json.loads(invite.stdout)] == ["cust-3003"]
     assert json.loads(runner.invoke(main, ["surveys", "invite", "--since", "2026-11-20T13:00", "--json"]).stdout) == []
     text = runner.invoke(main, ["surveys", "invite"]).stdout

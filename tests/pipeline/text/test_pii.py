@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.personal_data import find_pii, luhn_valid, redact
 from pipeline.records import Turn, Word
-from pipeline.text.pii import find_pii, luhn_valid, redact, redact_turn
+from pipeline.text.pii import redact_turn
 
 
 @pytest.mark.parametrize(("text", "expected"), [
