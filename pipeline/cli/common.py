@@ -60,6 +60,12 @@ def open_configured_store() -> Store:
     try:
         return open_store(settings)
     except Exception as error:
+        if isinstance(error, OSError) and not is_outage(error):  # a data folder that cannot be made or written
+            from pipeline.store.intake import describe_os_error, display_text
+
+            named = f" ({display_text(str(error.filename))})" if error.filename else ""
+            raise click.ClickException(f"the store cannot be opened: {describe_os_error(error)}{named}; check "
+                                       "CXMON_HOME (or objects_dir) and its permissions") from None
         if not is_outage(error):
             raise
         where = masked_url(settings.catalog_url_value())

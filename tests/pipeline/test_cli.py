@@ -69,6 +69,16 @@ def test_bad_input_exits_2_with_a_message(home, tmp_path):
     assert unknown.exit_code == 2 and "no contact with id 'deadbeef'" in unknown.output
 
 
+def test_a_data_folder_that_cannot_be_made_is_a_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "a-file").write_text("not a folder")
+    monkeypatch.setenv("CXMON_HOME", str(tmp_path / "a-file" / "home"))
+    result = _run("ls", env={**os.environ})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (f"Error: the store cannot be opened: Not a directory (ENOTDIR) "
+                                     f"({tmp_path / 'a-file' / 'home' / 'objects'}); check CXMON_HOME (or "
+                                     f"objects_dir) and its permissions")
+
+
 def test_bad_settings_exit_2(home, monkeypatch):
     monkeypatch.setenv("CXMON_OBJECT_STORE", "ftp")
     result = CliRunner().invoke(main, ["config"])
