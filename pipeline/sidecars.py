@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,12 @@ MAX_EVENTS = 10_000
 META_FIELD_CHARS = {"operator_id": 128, "customer_id": 128, "team": 128}
 """The meta fields stored in the catalog and their column sizes (pipeline/catalog/schema.py)."""
 EVENT_FIELD_CHARS = 128  # agent_id and exit: String(128) in the catalog
+KNOWN_FIELDS = frozenset({"type", "t_s", "agent_id", "exit"})
+"""The fields of an event the contract names; any other is kept in the event's ``extra`` with a note."""
+OTHER = "other"
+"""The type an event of a type the contract does not know is kept as (its own type in ``extra``)."""
+MAX_EXTRA_CHARS = 4096
+"""Most characters of one event's fields beyond the contract, as JSON: the catalog keeps them beside it."""
 
 
 class SidecarError(ValueError):
@@ -153,25 +160,56 @@ def _event(path: Path, index: int, item: Any) -> TelephonyEvent:
     if not isinstance(item, dict):
         raise SidecarError(f"{where}: expected an object like {{\"type\": \"hold_start\", \"t_s\": 12.5}}")
     kind, t_s = item.get("type"), item.get("t_s")
-    if kind not in EVENT_TYPES:
-        raise SidecarError(f"{where}: unknown type {_quoted(kind)}; expected one of {sorted(EVENT_TYPES)}")
+    if not isinstance(kind, str) or not kind.strip():
+        raise SidecarError(f"{where}: type={_quoted(kind)}; expected a string such as 'hold_start'")
+    known = kind in EVENT_TYPES and kind != OTHER
+    shown = kind if known else OTHER
     if isinstance(t_s, bool) or not isinstance(t_s, (int, float)) or not math.isfinite(t_s):
-        raise SidecarError(f"{where} ({kind}): t_s={_quoted(t_s)}; expected seconds from the start of the recording")
-    extra = set(item) - {"type", "t_s", "agent_id", "exit"}
-    if extra:
-        raise SidecarError(f"{where} ({kind}): unknown fields [{', '.join(map(_quoted, sorted(extra)))}]")
+        raise SidecarError(f"{where} ({shown}): t_s={_quoted(t_s)}; expected seconds from the start of the recording")
     for name in ("agent_id", "exit"):
         if item.get(name) is not None and not isinstance(item[name], (str, int)):
-            raise SidecarError(f"{where} ({kind}): {name}={_quoted(item[name])}; expected a string")
-        _field(path, f"event {index} ({kind}): {name}", item.get(name), EVENT_FIELD_CHARS)
+            raise SidecarError(f"{where} ({shown}): {name}={_quoted(item[name])}; expected a string")
+        _field(path, f"event {index} ({shown}): {name}", item.get(name), EVENT_FIELD_CHARS)
     if t_s < 0:
-        raise SidecarError(f"{where} ({kind}) at {t_s:g} s is before the recording starts")
+        raise SidecarError(f"{where} ({shown}) at {t_s:g} s is before the recording starts")
+    # What the contract does not know is kept as written, and never read: a note, not an error.
+    extra = {name: value for name, value in item.items() if name not in KNOWN_FIELDS or (name == "type" and not known)}
+    try:
+        written = json.dumps(extra, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        raise SidecarError(f"{where} ({shown}): a field beyond the contract holds NaN or Infinity; expected "
+                           "JSON values") from None
+    if len(written) > MAX_EXTRA_CHARS:
+        raise SidecarError(f"{where} ({shown}): fields beyond the contract take {len(written)} characters as "
+                           f"JSON; expected at most {MAX_EXTRA_CHARS}")
     return TelephonyEvent(
-        type=kind,
+        type=shown,
         t_s=float(t_s),
         agent_id=None if item.get("agent_id") is None else str(item["agent_id"]),
         exit=None if item.get("exit") is None else str(item["exit"]),
+        extra=extra,
     )
+
+
+def event_notes(events: Sequence[TelephonyEvent]) -> list[str]:
+    """One note for each event that carries what the contract does not know (kept, never used): an
+    unknown type (kept as ``other``), unknown fields. Values are never quoted; a field name only as
+    :func:`_quoted` allows.
+
+    >>> event_notes([TelephonyEvent("hangup", 9.0, extra={"by": "customer"}),
+    ...              TelephonyEvent("other", 9.5, extra={"type": "survey_offer"})])
+    ["event 0 (hangup): unknown fields ['by'] kept, not used", "event 1: unknown type 'survey_offer' kept as other"]
+    """
+    notes = []
+    for i, event in enumerate(events):
+        fields = sorted(set(event.extra) - ({"type"} if event.type == OTHER else set()))
+        listed = f"unknown fields [{', '.join(map(_quoted, fields))}]"
+        if event.type == OTHER:
+            notes.append(f"event {i}: unknown type {_quoted(event.extra.get('type'))} kept as other"
+                         + (f", with {listed}" if fields else ""))
+        elif fields:
+            notes.append(f"event {i} ({event.type}): {listed} kept, not used")
+    return notes
 
 
 def parse_events(path: Path, *, duration_s: float) -> list[TelephonyEvent]:

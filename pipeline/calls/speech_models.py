@@ -14,14 +14,14 @@ from pipeline.settings import Settings
 
 def transcriber_for(settings: Settings, *, language: str | None = None) -> Transcriber:
     """``(samples_16k, spans) -> words`` with the configured Whisper model and language."""
-    from pipeline.speech.asr import transcribe_spans
+    from pipeline.speech.asr import Decoding, transcribe_spans
     from pipeline.speech.whisper_model import load_whisper
 
     model = load_whisper(settings.whisper_model, compute_type=settings.whisper_compute_type)
     chosen = language or settings.language
 
     def transcribe(samples_16k: np.ndarray, spans: Sequence[Span]) -> list:
-        return transcribe_spans(model, samples_16k, spans, language=chosen)
+        return transcribe_spans(model, samples_16k, spans, language=chosen, decoding=Decoding.from_settings(settings))
 
     return transcribe
 

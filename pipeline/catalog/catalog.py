@@ -79,7 +79,7 @@ class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, Work
                         telephony_events.insert(),
                         [
                             {"contact_id": contact.contact_id, "seq": seq, "type": e.type, "t_s": e.t_s,
-                             "agent_id": e.agent_id, "exit": e.exit}
+                             "agent_id": e.agent_id, "exit": e.exit, "extra": dict(e.extra) or None}
                             for seq, e in enumerate(events)
                         ],
                     )
@@ -141,7 +141,8 @@ class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, Work
                 .where(telephony_events.c.contact_id == contact_id)
                 .order_by(telephony_events.c.seq)
             ).all()
-        return [TelephonyEvent(type=r.type, t_s=r.t_s, agent_id=r.agent_id, exit=r.exit) for r in rows]
+        return [TelephonyEvent(type=r.type, t_s=r.t_s, agent_id=r.agent_id, exit=r.exit, extra=r.extra or {})
+                for r in rows]
 
     # errors -----------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ telephony_events = sa.Table(
     sa.Column("t_s", sa.Float, nullable=False),
     sa.Column("agent_id", sa.String(128)),
     sa.Column("exit", sa.String(128)),
+    sa.Column("extra", sa.JSON),  # what the export wrote beyond the contract, kept as written (0008)
 )
 
 errors = sa.Table(

@@ -54,7 +54,7 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
         print_json({"new": report.new, "existing": report.existing, "added": report.added,
                     "errors": [{"source": e.source, "message": e.message, "quarantine_key": e.quarantine_key}
                                for e in map(redacted_error, report.errors)],
-                    "not_ingested": [redacted_name(source) for source in report.not_ingested],
+                    "notes": report.notes, "not_ingested": [redacted_name(source) for source in report.not_ingested],
                     "store_unreachable": report.outage if report.not_ingested else None})
     else:
         click.echo(f"{len(report.new)} new contacts, {len(report.existing)} already in the store, "
@@ -63,6 +63,8 @@ def ingest(paths: tuple[Path, ...], as_json: bool) -> None:
             click.echo("  added: " + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.added.items()))
         for error in report.errors:
             click.echo(f"  ! {error.message}")
+        for note in report.notes:
+            click.echo(f"  note: {note}")
         for source in report.not_ingested:
             click.echo(f"  - not ingested: {redacted_name(source)}")
     if report.not_ingested:

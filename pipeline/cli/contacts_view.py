@@ -1,20 +1,23 @@
 """What a person reads about a contact: one document for JSON output, its text rendering, the `cxmon ls` rows.
 
-A contact's source (a path, maybe a file named by a phone number) and its error records are shown with
-personal data tagged (:func:`pipeline.store.intake.redacted_error`); the catalog keeps the path as given.
+A contact's source (a path, maybe a file named by a phone number), its error records and what its events
+kept beyond the contract are shown with personal data tagged (:func:`pipeline.store.intake.redacted_error`);
+the catalog keeps them as given. The notes say what an events file held that cxmon keeps but does not use.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.personal_data import redacted_name
-from pipeline.records import Contact, Turn
+from pipeline.personal_data import redacted, redacted_name
+from pipeline.records import Contact, TelephonyEvent, Turn
+from pipeline.sidecars import event_notes
 from pipeline.stages import STAGES
-from pipeline.store.intake import redacted_error
+from pipeline.store.intake import display_text, redacted_error
 from pipeline.tables import table
 
 if TYPE_CHECKING:
@@ -34,12 +37,33 @@ def turn_document(turn: Turn) -> dict[str, Any]:
     return document
 
 
+def _shown_value(value: Any) -> Any:
+    """A JSON value from outside cxmon as output may show it: personal data tagged in its strings, keys and
+    long numbers, characters no terminal line should hold escaped."""
+    if isinstance(value, dict):
+        return {_shown_value(str(k)): _shown_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shown_value(v) for v in value]
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6):
+        text = display_text(redacted(str(value)))
+        return value if text == str(value) else text
+    return value
+
+
+def event_document(event: TelephonyEvent) -> dict[str, Any]:
+    """An event as people read it in JSON: what the export wrote beyond the contract (``extra``) with personal
+    data tagged."""
+    return {**asdict(event), "extra": _shown_value(dict(event.extra))}
+
+
 def contact_document(store: Store, contact: Contact) -> dict[str, Any]:
+    events = store.catalog.events(contact.contact_id)
     return {
         "contact": {**asdict(contact), "source": redacted_name(contact.source)},
         "status": contact_status(store.catalog.stage_statuses(contact.contact_id).get(contact.contact_id, {}),
                                  contact.channel),
-        "events": [asdict(e) for e in store.catalog.events(contact.contact_id)],
+        "events": [event_document(e) for e in events],
+        "notes": event_notes(events),
         "features": {fs.name: dict(fs.values) for fs in store.catalog.feature_sets(contact.contact_id)},
         "errors": [asdict(redacted_error(e)) for e in store.catalog.errors(contact.contact_id)],
         "turns": [turn_document(t) for t in transcript.turns] if (transcript := store.catalog.transcript(contact.contact_id)) else [],
@@ -78,7 +102,10 @@ def format_contact(document: dict[str, Any]) -> str:
         lines.append("events")
         for event in document["events"]:
             extra = " ".join(f"{k}={event[k]}" for k in ("agent_id", "exit") if event.get(k))
-            lines.append(f"  {event['t_s']:8.2f} s  {event['type']} {extra}".rstrip())
+            kept = " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in event.get("extra", {}).items())
+            lines.append(f"  {event['t_s']:8.2f} s  {event['type']} {extra}".rstrip()
+                         + (f"  (kept, not used: {kept})" if kept else ""))
+        lines += [f"  note: {note}" for note in document.get("notes", ())]
     for name, values in document["features"].items():
         lines.append(f"{name}")
         for key, value in values.items():

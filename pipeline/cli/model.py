@@ -38,6 +38,8 @@ def _sentiment_card_rows(card: dict[str, Any]) -> list[list[str]]:
             ["features", card["features"] if isinstance(card["features"], str) else json.dumps(card["features"])[:100]],
             ["held-out", f"{heldout['n']} texts: macro-F1 {heldout['macro_f1']:.3f}, accuracy {heldout['accuracy']:.3f}"]]
     rows += [[f"F1 {label}", f"{values['f1']:.3f}"] for label, values in heldout["per_class"].items()]
+    rows += [[f"held-out {name}", f"{d['n']} texts: macro-F1 {d['macro_f1']:.3f}, accuracy {d['accuracy']:.3f}"]
+             for name, d in card["metrics"].get("by_domain", {}).items()]
     english = card.get("english", {})
     for sample in ("natural", "balanced"):
         if sample in english:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pipeline.records.checks import check_aware, check_member, check_seconds, check_span
 
@@ -20,7 +20,7 @@ ContactChannel = Literal["call", "chat", "desk"]
 Speaker = Literal["agent", "customer", "ivr", "bot", "unknown"]
 ChatRole = Literal["agent", "customer", "bot"]
 EventType = Literal[
-    "ivr_start", "ivr_end", "queue_start", "agent_answer", "hold_start", "hold_end", "transfer", "hangup"
+    "ivr_start", "ivr_end", "queue_start", "agent_answer", "hold_start", "hold_end", "transfer", "hangup", "other"
 ]
 ScoreSource = Literal["model", "survey", "reviewer", "rule"]
 
@@ -62,16 +62,24 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class TelephonyEvent:
-    """A telephony event from an events sidecar, ``t_s`` seconds from the start of the recording."""
+    """A telephony event from an events sidecar, ``t_s`` seconds from the start of the recording.
+
+    ``extra`` keeps what the export wrote beyond the contract, as it was (JSON values), and nothing
+    reads it: fields such as ``"by": "customer"`` on a hangup, and for an ``other`` event (a type
+    the contract does not know) its own type under ``"type"``.
+    """
 
     type: EventType
     t_s: float
     agent_id: str | None = None
     exit: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         check_member("type", self.type, EVENT_TYPES)
         check_seconds("t_s", self.t_s)
+        if self.type == "other" and not isinstance(self.extra.get("type"), str):
+            raise ValueError("an 'other' event keeps its own type as a string in extra['type']")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from features.loudness import peak_dbfs
 from pipeline.records import Word
+from pipeline.speech.transcript_guard import without_captions, without_repetition_runs
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
+    from pipeline.settings import Settings
 
 ASR_RATE_HZ = 16_000
 DEFAULT_BEAM_SIZE = 5
@@ -30,6 +33,55 @@ SPAN_GAP_S = 0.2
 SILENT_PEAK_DBFS = -60.0
 # How far a span may end past the end of the signal (rounding upstream) before it is an error.
 SPAN_END_TOLERANCE_S = 0.01
+VAD_FRAME = 512  # samples per Silero VAD probability at 16 kHz (32 ms)
+FALLBACK_SEED = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Decoding:
+    """How Whisper decodes, chosen by measurement on real calls (README, "Speech accuracy").
+
+    The defaults are the settings' defaults (``whisper_*``, `from_settings`).
+    """
+
+    condition_on_previous_text: bool = False
+    """Off: a prompt from the previous window feeds repetition loops on real calls."""
+    hallucination_silence_s: float | None = 2.0
+    """Segments of a window that follow or precede a silence longer than this and look
+    hallucinated (faster-whisper's ``hallucination_silence_threshold``) are skipped."""
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4)
+    """Fallback temperatures tried in turn when a window's text repeats itself or is improbable;
+    bounded at 0.4, since hotter sampling invents words on noisy phone speech."""
+    guard: bool = True
+    """Cut repetition loops and drop non-speech captions (`pipeline.speech.transcript_guard`)."""
+
+    def __post_init__(self) -> None:
+        if self.hallucination_silence_s is not None and not self.hallucination_silence_s > 0:
+            raise ValueError(f"hallucination_silence_s={self.hallucination_silence_s!r}; expected > 0 or None")
+        if not self.temperatures or any(not 0.0 <= t <= 1.0 for t in self.temperatures) or list(
+            self.temperatures
+        ) != sorted(set(self.temperatures)):
+            raise ValueError(f"temperatures={self.temperatures!r}; expected rising values in 0..1, at least one")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Decoding:
+        return cls(
+            condition_on_previous_text=settings.whisper_condition_on_previous_text,
+            hallucination_silence_s=settings.whisper_hallucination_silence_s,
+            temperatures=tuple(settings.whisper_temperatures),
+            guard=settings.whisper_guard,
+        )
+
+    def transcribe_options(self) -> dict[str, object]:
+        """These settings as keyword arguments of faster-whisper's ``WhisperModel.transcribe``."""
+        return {
+            "condition_on_previous_text": self.condition_on_previous_text,
+            "hallucination_silence_threshold": self.hallucination_silence_s,
+            "temperature": list(self.temperatures),
+        }
+
+
+DEFAULT_DECODING = Decoding()
 
 
 def transcribe_spans(
@@ -39,6 +91,7 @@ def transcribe_spans(
     *,
     language: str,
     beam_size: int = DEFAULT_BEAM_SIZE,
+    decoding: Decoding = DEFAULT_DECODING,
 ) -> list[Word]:
     """Words spoken in the given spans of a 16 kHz mono signal, timed on the signal's clock.
 
@@ -59,6 +112,8 @@ def transcribe_spans(
         Whisper language code (``"ru"``, ``"en"``); never detected.
     beam_size
         Beam width; 1 is greedy decoding.
+    decoding
+        Decoding settings and the guard against loops and captions of non-speech.
 
     Returns
     -------
@@ -105,16 +160,22 @@ def transcribe_spans(
 
     ends_s = [offset + (end - start) for offset, (start, end) in zip(offsets_s, used)]
     words = []
-    for text, start, end, probability in _raw_words(model, joined, language=language, beam_size=beam_size):
-        index = _owning_span(start, end, offsets_s, ends_s)
+    for word in _decoded_words(model, joined, language=language, beam_size=beam_size, decoding=decoding):
+        index = _owning_span(word.start_s, word.end_s, offsets_s, ends_s)
         span_start_s, span_end_s = used[index]
         shift_s = span_start_s - offsets_s[index]
-        words.append(_word(text, start + shift_s, end + shift_s, probability, low_s=span_start_s, high_s=span_end_s))
+        words.append(_word(word.text, word.start_s + shift_s, word.end_s + shift_s, word.probability,
+                           low_s=span_start_s, high_s=span_end_s))
     return sorted(words, key=lambda w: (w.start_s, w.end_s))
 
 
 def transcribe_all(
-    model: WhisperModel, samples_16k: np.ndarray, *, language: str, beam_size: int = DEFAULT_BEAM_SIZE
+    model: WhisperModel,
+    samples_16k: np.ndarray,
+    *,
+    language: str,
+    beam_size: int = DEFAULT_BEAM_SIZE,
+    decoding: Decoding = DEFAULT_DECODING,
 ) -> list[Word]:
     """Words of the whole 16 kHz mono signal, with the settings of `transcribe_spans`.
 
@@ -131,31 +192,61 @@ def transcribe_all(
     _check_language(model, language)
     duration_s = samples.size / ASR_RATE_HZ
     words = [
-        _word(text, start, end, probability, low_s=0.0, high_s=duration_s)
-        for text, start, end, probability in _raw_words(model, samples, language=language, beam_size=beam_size)
+        _word(w.text, w.start_s, w.end_s, w.probability, low_s=0.0, high_s=duration_s)
+        for w in _decoded_words(model, samples, language=language, beam_size=beam_size, decoding=decoding)
     ]
     return sorted(words, key=lambda w: (w.start_s, w.end_s))
 
 
-def _raw_words(
-    model: WhisperModel, samples: np.ndarray, *, language: str, beam_size: int
-) -> Iterator[tuple[str, float, float, float]]:
+def _decoded_words(
+    model: WhisperModel, samples: np.ndarray, *, language: str, beam_size: int, decoding: Decoding
+) -> list[Word]:
+    """Whisper's words on ``samples``' clock (clamped to it), after the guard when it is on."""
+    from ctranslate2 import set_random_seed
+
+    # The fallback temperatures sample: without a fixed seed the same call gave different words
+    # from run to run (the Festival scene's WER 0.19 or 0.32 on one machine).
+    set_random_seed(FALLBACK_SEED)
     segments, _info = model.transcribe(
         samples,
         language=language,
         beam_size=beam_size,
-        word_timestamps=True,
+        word_timestamps=True,  # also what hallucination_silence_threshold needs
         vad_filter=False,  # the spans are the VAD
-        # Each window decoded on its own: a prompt from the previous, unrelated span mostly
-        # feeds hallucination and repetition loops on short chunks.
-        condition_on_previous_text=False,
+        **decoding.transcribe_options(),
     )
+    duration_s = samples.size / ASR_RATE_HZ
+    decoded: list[list[Word]] = []
     for segment in segments:
+        words = []
         for word in segment.words or ():
             text = word.word.strip()
             # Whisper sometimes emits a lone "." or "-" over noise; it is no word to count.
             if any(c.isalnum() for c in text):
-                yield text, float(word.start), float(word.end), float(word.probability)
+                words.append(_word(text, float(word.start), float(word.end), float(word.probability),
+                                   low_s=0.0, high_s=duration_s))
+        decoded.append(words)
+    if not decoding.guard:
+        return [word for words in decoded for word in words]
+    return without_repetition_runs(without_captions(decoded, _lazy_speech_probability(samples)))
+
+
+def _lazy_speech_probability(samples: np.ndarray) -> Callable[[float, float], float]:
+    """``(start_s, end_s) -> mean Silero VAD speech probability there``; the VAD runs on first use."""
+    frames: list[np.ndarray] = []
+
+    def probability(start_s: float, end_s: float) -> float:
+        if not frames:
+            from faster_whisper.vad import get_vad_model
+
+            padded = np.pad(samples, (0, -samples.size % VAD_FRAME))
+            frames.append(np.asarray(get_vad_model()(padded), dtype=np.float64).reshape(-1))
+        first = int(start_s * ASR_RATE_HZ) // VAD_FRAME
+        last = max(int(math.ceil(end_s * ASR_RATE_HZ / VAD_FRAME)), first + 1)
+        chosen = frames[0][first:last]
+        return float(chosen.mean()) if chosen.size else 0.0
+
+    return probability
 
 
 def _owning_span(start: float, end: float, starts: list[float], ends: list[float]) -> int:

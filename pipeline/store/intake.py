@@ -148,6 +148,8 @@ class IngestReport:
     existing: list[str] = field(default_factory=list)
     errors: list[ErrorRecord] = field(default_factory=list)
     added: dict[str, int] = field(default_factory=dict)  # new catalog records other than contacts, by table
+    notes: list[str] = field(default_factory=list)
+    """What was taken but not used (an event's unknown fields or type): no error, nothing quarantined."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +205,11 @@ def add_contact(store: Store, contact: Contact, report: IngestReport, events: Se
     The contact's source (a path) is stored as :func:`name_text` writes it."""
     contact = replace(contact, source=name_text(contact.source))
     (report.new if store.catalog.add_contact(contact, events) else report.existing).append(contact.contact_id)
+
+
+def add_note(report: IngestReport, path: Path, message: str) -> None:
+    """Add a note on ``path`` to ``report``, its name shown and personal data tagged as in error messages."""
+    report.notes.append(_message(path, message))
 
 
 def keeps_redacted(settings: Settings) -> bool:

@@ -1,4 +1,5 @@
-"""The shipped sentiment model: known answers, invariants, its card's held-out figure, and retraining."""
+"""The shipped sentiment model: known answers, invariants, its card's per-domain held-out figures, the
+near-copy dedupe across the split, contact-centre phrases, and retraining."""
 
 from __future__ import annotations
 
@@ -20,8 +21,12 @@ from models.sentiment import (
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 BANKS_XML = SHARED_DATA / "text" / "sentirueval2016" / "banks_test_etalon.xml"
 USS_DIR = SHARED_DATA / "text" / "uss_satisfaction"
+RU_DIR = SHARED_DATA / "text" / "ru_sentiment"
+PHRASES = Path(__file__).parent / "data" / "contact_centre_ru.jsonl"
 needs_banks = pytest.mark.shared_data(BANKS_XML)
+needs_ru = pytest.mark.shared_data(BANKS_XML, RU_DIR / "cedr_sentiment.jsonl", RU_DIR / "ru_goemotions_sentiment.jsonl")
 needs_uss = pytest.mark.shared_data(USS_DIR / "MWOZ.txt")
+POLITE = ("greeting", "apology", "thanks", "resolution", "closing")
 
 
 # ---------- fast: no encoder ----------
@@ -133,6 +138,80 @@ def test_read_sentirueval_label_rule(tmp_path):
         1, 1, 3)
 
 
+@pytest.mark.parametrize(("a", "b"), [
+    ("Сбербанк опять заблокировал карту, сколько можно", "RT @sberbank: Сбербанк опять заблокировал карту, сколько можно"),
+    ("ВТБ24 снова не работает!!! 2 часа жду", "ВТБ снова не работает... 3 часа жду"),
+    ("Альфа-Банк запустил новую акцию по кредитам для малого бизнеса", "Альфа-Банк запустил новую акцию по кред..."),
+    ("Альфа-Банк запустил новую акцию по кредитам", "Альфа-Банк запустил новую акцию по кредитам для малого бизнеса новости"),
+    ("Сбербанк предсказал шок на валютном рынке…", "Сбербанк предсказал шок на валютном рынке, падение рубля продолжится"),
+    ("Банк не работает...", "банк не работает"),
+])
+def test_near_copies_are_one_text(a, b):
+    from models.sentiment.domains import near_copies_across, near_copy_groups
+
+    assert near_copy_groups([a, b, "Курс доллара на завтра"]) == [0, 0, 2]
+    assert near_copies_across([a, "Курс доллара на завтра"], [b, "Где ближайший банкомат?"]) == 1
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Спасибо!", "Спасибо, всё понятно!"),  # a short whole text starts many others: no copy of any
+    ("Сбербанк России", "Сбербанк России снизил ставки"),
+    ("Банк не...", "Банк не работает"),  # too little left of a truncation to tell
+    ("Сбербанк снизил ставки", "Сбербанк снизил ставки по вкладам"),  # three words: too few to tell
+    ("Сбербанк снизил ставки по вкладам", "Сбербанк снизил ставки по кредитам"),
+])
+def test_short_or_different_texts_are_not_copies(a, b):
+    from models.sentiment.domains import near_copy_groups
+
+    assert near_copy_groups([a, b]) == [0, 1]
+
+
+def test_dedupe_keeps_the_first_copy_and_drops_copies_that_disagree():
+    from models.sentiment.domains import Domain, deduplicated
+    from models.sentiment.sentirueval import LabelledTexts
+
+    banks = Domain("banks", BANKS_XML, LabelledTexts(("Сбербанк лучший банк в России", "Курс рубля упал"),
+                                                      ("positive", "negative"), {}), "")
+    other = Domain("cedr", BANKS_XML, LabelledTexts(("сбербанк - лучший банк в России!!!", "курс рубля упал",
+                                                     "Добрый день"), ("positive", "neutral", "neutral"), {}), "")
+    kept = deduplicated([banks, other])
+    assert [d.data.texts for d in kept] == [("Сбербанк лучший банк в России",), ("Добрый день",)]
+    assert kept[1].data.stats == {"dropped_near_copies": 1, "dropped_disagreeing_copies": 1, "texts": 1,
+                                  "class_counts": {"negative": 0, "neutral": 1, "positive": 0}}
+
+
+def test_goemotions_apologies_are_neutral_not_negative(tmp_path):
+    from models.sentiment.domains import read_jsonl_source
+
+    rows = [{"text": "Извините, я не хотел.", "label": "negative", "emotions": ["remorse"]},
+            {"text": "Мне так жаль, прости.", "label": "negative", "emotions": ["remorse", "sadness"]},
+            {"text": "Это ужасно.", "label": "negative", "emotions": ["disgust"]},
+            {"text": "Спасибо!", "label": "positive", "emotions": ["gratitude"]}]
+    path = tmp_path / "g.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    data = read_jsonl_source(path, apology_emotions=frozenset({"remorse"}))
+    assert (data.texts, data.labels) == (("Извините, я не хотел.", "Это ужасно.", "Спасибо!"),
+                                         ("neutral", "negative", "positive"))
+    assert (data.stats["apologies_relabelled_neutral"], data.stats["dropped_apologies_with_other_emotions"]) == (1, 1)
+
+
+@needs_ru
+def test_no_heldout_text_has_a_near_copy_in_training():
+    from models.sentiment.domains import near_copies_across, read_domains
+
+    # The split model 1.0 was trained on: held-out bank tweets with a near-copy in its training part.
+    old_train, old_test, _, _ = sentiment_train.split(sentiment_train.read_sentirueval(BANKS_XML), seed=0)
+    before = near_copies_across(old_train, old_test)
+    assert len(old_test) == 576 and before == 67
+    domains = read_domains(BANKS_XML, RU_DIR)
+    parts = [sentiment_train.split(d.data, seed=0) for d in domains]
+    train = [t for p in parts for t in p[0]]
+    assert [near_copies_across(train, p[1]) for p in parts] == [0, 0, 0]
+    goemotions = [d for d in domains if d.name == "goemotions"][0].data.stats
+    # every row with remorse, as the data's README counts: 83 with remorse only, 20 with other emotions too
+    assert (goemotions["apologies_relabelled_neutral"], goemotions["dropped_apologies_with_other_emotions"]) == (83, 20)
+
+
 # ---------- slow: the real encoder ----------
 
 @pytest.mark.model
@@ -195,17 +274,60 @@ def test_shipped_model_reproduces_the_cards_heldout_macro_f1():
     assert measured["macro_f1"] == pytest.approx(card["metrics"]["heldout"]["macro_f1"], abs=0.01)
 
 
+def _phrases() -> list[dict]:
+    return [json.loads(line) for line in PHRASES.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_the_contact_centre_phrases_cover_every_kind_and_class():
+    phrases = _phrases()
+    assert len(phrases) >= 40 and len({p["text"] for p in phrases}) == len(phrases)
+    assert {p["label"] for p in phrases} == set(SENTIMENT_CLASSES)
+    assert {p["kind"] for p in phrases} == {*POLITE, "request", "complaint", "threat"}
+
+
+def _predicted_phrases() -> list[tuple[dict, str]]:
+    phrases = _phrases()
+    return list(zip(phrases, load_sentiment_model("ru").predict([p["text"] for p in phrases])))
+
+
 @pytest.mark.model
-@needs_banks
+def test_contact_centre_phrases_accuracy_floor():
+    predicted = _predicted_phrases()
+    correct = sum(p["label"] == y for p, y in predicted)
+    missed = [p["text"] for p, y in predicted if p["label"] == "negative" and y != "negative"]
+    # measured on the shipped model 1.0.0: 35/54 (0.648), 3 of 15 complaints and threats missed
+    assert correct / len(predicted) >= 0.64, correct
+    assert len(missed) <= 3, missed
+
+
+@pytest.mark.model
+@pytest.mark.xfail(strict=True, reason="issue 12 item 7, open: the shipped model reads 11 of 31 polite phrases as "
+                                       "negative (6 of 7 apologies); retrained with ru_sentiment, still 10 (7 of 7)")
+def test_contact_centre_polite_phrases_are_never_negative():
+    assert [p["text"] for p, y in _predicted_phrases() if p["kind"] in POLITE and y == "negative"] == []
+
+
+@pytest.mark.model
+@needs_ru
 @needs_uss
 def test_retrain_on_a_subset_writes_a_model_and_card_that_load(tmp_path, capsys):
     out = tmp_path / "model"
-    assert sentiment_train.main([str(BANKS_XML), "--out", str(out), "--limit", "300", "--english-sample", "60"]) == 0
-    assert "ru held-out (60 tweets)" in capsys.readouterr().out
+    assert sentiment_train.main([str(BANKS_XML), "--ru-sentiment", str(RU_DIR), "--out", str(out),
+                                 "--limit", "300", "--english-sample", "60"]) == 0
+    printed = capsys.readouterr().out
+    assert "ru held-out (180 texts)" in printed and "  goemotions (60 texts): macro-F1 " in printed
     card = sentiment_card(out)
-    assert card["data"]["limit"] == 300 and card["data"]["split"]["train"] == 240
+    assert card["data"]["limit"] == 300 and card["data"]["split"]["train"] == 720
+    assert list(card["metrics"]["by_domain"]) == ["banks", "cedr", "goemotions"]
     assert card["english"]["natural"]["n"] == 60 and card["english"]["default"] in sentiment.ENGINES
     model = sentiment.load_model_dir(out, "ru")
     proba = model.predict_proba(["Спасибо большое!", "Верните деньги, обманщики"])
     assert proba.shape == (2, 3) and np.allclose(proba.sum(axis=1), 1.0)
     assert sentiment_train._sha256(out / sentiment.MODEL_FILE) == card["model_file"]["sha256"]
+    parts = sentiment_train.heldout_parts(card, BANKS_XML, RU_DIR)
+    assert {name: len(texts) for name, (texts, _) in parts.items()} == {"banks": 60, "cedr": 60, "goemotions": 60}
+    for name, (texts, labels) in parts.items():  # the per-domain figures on the card, reproduced from what it wrote
+        expected = card["metrics"]["by_domain"][name]
+        assert card["data"]["sources"][name]["split"]["heldout_with_a_near_copy_in_training"] == 0
+        measured = sentiment_train.classification_metrics(labels, model.predict(texts))
+        assert measured["macro_f1"] == pytest.approx(expected["macro_f1"], abs=0.01), name

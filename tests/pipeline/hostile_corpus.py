@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.jsonlines import MAX_JSON_DEPTH
-from pipeline.sidecars import MAX_EVENTS, MAX_SIDECAR_BYTES
+from pipeline.sidecars import MAX_EVENTS, MAX_EXTRA_CHARS, MAX_SIDECAR_BYTES
 from tests.conftest import stereo_call, tone, write_audio
 from tests.pipeline.test_audio import _cut, _id3_tag
 
@@ -66,6 +66,19 @@ class Hostile:
             raise ValueError(f"{self.kind}: input_type={self.input_type!r}; expected one of {INPUT_TYPES}")
 
 
+@dataclass(frozen=True, slots=True)
+class Noted:
+    """An events sidecar the contract does not cover in full (an unknown field or type): no error, its call a
+    contact whose first event keeps what was written beyond the contract, shown as ``shown``, with a note
+    holding ``fragment``, in the ingest report and in ``cxmon show``."""
+
+    kind: str
+    path: Path
+    contact: Path
+    fragment: str
+    shown: dict
+
+
 @dataclass(slots=True)
 class Corpus:
     """What :func:`build_corpus` wrote into ``folder`` and what each file must become."""
@@ -78,10 +91,12 @@ class Corpus:
     records: list[Path] = field(default_factory=list)
     """Good survey and consent files: rows in the catalog, no contact, no error."""
     hostile: list[Hostile] = field(default_factory=list)
+    noted: list[Noted] = field(default_factory=list)
+    """Inputs taken with a note, not an error (issue 12): events beyond the contract."""
 
     def contacts(self) -> list[Path]:
-        """Every file that must become a contact: the good ones and the good part of hostile ones."""
-        return [*self.good, *(h.contact for h in self.hostile if h.contact is not None)]
+        """Every file that must become a contact: the good ones, the noted ones and the good part of hostile ones."""
+        return [*self.good, *(n.contact for n in self.noted), *(h.contact for h in self.hostile if h.contact is not None)]
 
 
 def _line(chat_id: str, text: str, *, ts: str = TS, role: str = "customer", author: str = "Anna") -> str:
@@ -138,6 +153,12 @@ class _Writer:
         sidecar = self.raw(f"sc-{stem}{suffix}", text)
         self.bad(kind, "events sidecar" if suffix == ".events.json" else "meta sidecar", sidecar, fragment,
                  contact=call)
+
+    def noted(self, kind: str, text: str, fragment: str, shown: dict) -> None:
+        """A good call with an events sidecar beyond the contract: a contact, a note, no error."""
+        stem = kind.replace(" ", "-")
+        call = self.call(f"noted-{stem}.wav")
+        self.corpus.noted.append(Noted(kind, self.raw(f"noted-{stem}.events.json", text), call, fragment, shown))
 
     def partial_chat(self, kind: str, input_type: str, name: str, text: str, fragment: str) -> None:
         """A chat export with good lines and one bad one: a contact, and an error naming the line."""
@@ -250,9 +271,16 @@ def _sidecars(w: _Writer) -> None:
     w.sidecar("events over the count limit", ev, json.dumps({"events": [{"type": "transfer", "t_s": 0.5}]
                                                              * (MAX_EVENTS + 1)}),
               f"{MAX_EVENTS + 1} events; expected at most {MAX_EVENTS}")
-    w.sidecar("unknown event type", ev, _events(("teleport", 0.5)), "event 0: unknown type 'teleport'")
-    w.sidecar("event type holding an e-mail", ev, _events((EMAIL, 0.5)),
-              "event 0: unknown type a string of 22 characters")
+    w.noted("unknown event type", _events(("teleport", 0.5)), "event 0: unknown type 'teleport' kept as other",
+            {"type": "teleport"})
+    w.noted("event type holding an e-mail", _events((EMAIL, 0.5)),
+            "event 0: unknown type a string of 22 characters kept as other", {"type": "[EMAIL]"})
+    w.sidecar("event with no type", ev, json.dumps({"events": [{"t_s": 0.5, "by": "customer"}]}),
+              "event 0: type=None; expected a string such as 'hold_start'")
+    w.sidecar("event fields beyond the contract over the limit", ev,
+              json.dumps({"events": [{"type": "hangup", "t_s": 0.5, "by": PHONE * 300}]}),
+              f"event 0 (hangup): fields beyond the contract take 4810 characters as JSON; expected at most "
+              f"{MAX_EXTRA_CHARS}")
     w.sidecar("negative t_s", ev, _events(("hangup", -2)), "event 0 (hangup) at -2 s is before the recording starts")
     w.sidecar("t_s NaN", ev, '{"events": [{"type": "hangup", "t_s": NaN}]}',
               "event 0 (hangup): t_s=nan; expected seconds")
@@ -264,8 +292,10 @@ def _sidecars(w: _Writer) -> None:
     w.sidecar("agent_id over its column", ev, json.dumps({"events": [{"type": "agent_answer", "t_s": 0.1,
                                                                       "agent_id": "a" * 300}]}),
               "event 0 (agent_answer): agent_id is 300 characters long; expected at most 128")
-    w.sidecar("unknown event field", ev, json.dumps({"events": [{"type": "hangup", "t_s": 0.5, CARD: 1}]}),
-              "event 0 (hangup): unknown fields [a string of 19 characters]")
+    w.noted("unknown event fields", json.dumps({"events": [{"type": "hangup", "t_s": 0.5, "by": "customer",
+                                                             CARD: PHONE}]}),
+            "event 0 (hangup): unknown fields [a string of 19 characters, 'by'] kept, not used",
+            {"by": "customer", "[CARD]": "[PHONE]"})
     w.sidecar("events not an object", ev, "[1, 2, 3]", 'expected an object with an "events" list')
     w.sidecar("malformed events JSON", ev, '{"events": [{"type": "hangup", "t_s": 3},]}', "malformed JSON at line 1")
     w.sidecar("events in UTF-16", ev, _events(("hangup", 0.5)).encode("utf-16"), "not UTF-8 text")
@@ -519,4 +549,5 @@ if __name__ == "__main__":  # python -m tests.pipeline.hostile_corpus: the table
         sys.stdout.write(f"{len(built.hostile)} kinds of hostile input ("
                          + ", ".join(f"{n} {kind}" for kind, n in kinds.items())
                          + f") beside {len(built.good)} good recordings and chats and {len(built.records)} good "
-                           f"survey and consent files.\n\n" + corpus_table(built))
+                           f"survey and consent files; {len(built.noted)} events files beyond the contract are "
+                           f"taken with a note.\n\n" + corpus_table(built))

@@ -41,11 +41,19 @@ def test_events_example_from_the_readme_parses(tmp_path):
         ({"events": [{"type": "hangup", "t_s": -2}]}, r"event 0 \(hangup\) at -2 s is before the recording starts"),
         ({"events": [{"type": "hold_start", "t_s": 20}, {"type": "hold_end", "t_s": 10}]},
          r"events out of order: event 1 \(hold_end at 10 s\) comes after event 0 \(hold_start at 20 s\)"),
-        ({"events": [{"type": "coffee_break", "t_s": 1}]}, r"event 0: unknown type 'coffee_break'"),
+        ({"events": [{"t_s": 1}]}, r"event 0: type=None; expected a string such as 'hold_start'"),
+        ({"events": [{"type": 3, "t_s": 1}]}, r"event 0: type=3; expected a string such as 'hold_start'"),
+        ({"events": [{"type": "coffee_break"}]}, r"event 0 \(other\): t_s=None; expected seconds"),
+        ({"events": [{"type": "coffee_break", "t_s": 99}]}, r"event 0 \(other\) at 99 s is after the end"),
         ({"events": [{"type": "hangup", "t_s": "late"}]}, r"t_s='late'; expected seconds"),
         ({"events": [{"type": "hold_end", "t_s": 5}]}, r"event 0: hold_end without a hold_start before it"),
         ({"events": [{"type": "hold_start", "t_s": 1}, {"type": "hold_start", "t_s": 5}]}, r"hold_start while the previous one is still open"),
-        ({"events": [{"type": "agent_answer", "t_s": 1, "agnet_id": "x"}]}, r"unknown fields \['agnet_id'\]"),
+        ({"events": [{"type": "hold_start", "t_s": 1}, {"type": "pause", "t_s": 2}, {"type": "hold_start", "t_s": 3}]},
+         r"event 2: hold_start while the previous one is still open"),
+        ('{"events": [{"type": "hangup", "t_s": 1, "score": NaN}]}',
+         r"event 0 \(hangup\): a field beyond the contract holds NaN or Infinity; expected JSON values"),
+        ({"events": [{"type": "hangup", "t_s": 1, "note": "x" * 5000}]},
+         r"event 0 \(hangup\): fields beyond the contract take 5012 characters as JSON; expected at most 4096"),
     ],
 )
 def test_bad_events_files_are_named_with_the_problem(tmp_path, content, expected):
@@ -148,3 +156,74 @@ def test_event_fields_longer_than_their_column_are_refused(tmp_path):
         parse_events(_write(tmp_path, "call.events.json", events), duration_s=60.0)
     assert str(caught.value) == ("call.events.json: event 0 (agent_answer): agent_id is 201 characters long; "
                                  "expected at most 128")
+
+
+def test_unknown_fields_and_types_are_kept_as_written_with_a_note_not_an_error(tmp_path):
+    from pipeline.sidecars import event_notes
+
+    content = {"events": [
+        {"type": "agent_answer", "t_s": 1, "agent_id": "op-1", "queue": {"name": "cards", "wait_s": 12}},
+        {"type": "recording_paused", "t_s": 2.5, "reason": "card number"},
+        {"type": "hold_start", "t_s": 3}, {"type": "hold_end", "t_s": 4},
+        {"type": "hangup", "t_s": 9, "by": "customer"},
+    ]}
+    events = parse_events(_write(tmp_path, "call.events.json", content), duration_s=10.0)
+    assert events == [
+        TelephonyEvent("agent_answer", 1.0, agent_id="op-1", extra={"queue": {"name": "cards", "wait_s": 12}}),
+        TelephonyEvent("other", 2.5, extra={"type": "recording_paused", "reason": "card number"}),
+        TelephonyEvent("hold_start", 3.0), TelephonyEvent("hold_end", 4.0),
+        TelephonyEvent("hangup", 9.0, extra={"by": "customer"}),
+    ]
+    assert event_notes(events) == [
+        "event 0 (agent_answer): unknown fields ['queue'] kept, not used",
+        "event 1: unknown type 'recording_paused' kept as other, with unknown fields ['reason']",
+        "event 4 (hangup): unknown fields ['by'] kept, not used",
+    ]
+    assert event_notes(events[2:4]) == []
+
+
+def test_notes_tell_a_personal_key_or_type_by_its_kind_never_quote_it(tmp_path):
+    from pipeline.sidecars import event_notes
+
+    content = {"events": [{"type": "ivan.petrov@example.ru", "t_s": 1},
+                          {"type": "hangup", "t_s": 2, "4111 1111 1111 1111": "+7 916 123-45-67"}]}
+    events = parse_events(_write(tmp_path, "call.events.json", content), duration_s=10.0)
+    assert events[1].extra == {"4111 1111 1111 1111": "+7 916 123-45-67"}  # kept as written
+    assert event_notes(events) == ["event 0: unknown type a string of 22 characters kept as other",
+                                   "event 1 (hangup): unknown fields [a string of 19 characters] kept, not used"]
+
+
+def test_an_other_event_keeps_its_own_type():
+    with pytest.raises(ValueError, match=r"extra\['type'\]"):
+        TelephonyEvent("other", 1.0)
+
+
+def test_ingest_keeps_the_recording_events_and_extras_with_notes_and_no_error(store, tmp_path):
+    from pipeline.calls.ingest import RecordingInput, ingest_recording
+    from pipeline.cli.contacts_view import contact_document, format_contact
+    from pipeline.store.intake import IngestReport
+    from tests.conftest import stereo_call
+
+    audio = stereo_call(tmp_path / "call.wav", seconds=3.0)
+    events = _write(tmp_path, "call.events.json", {"events": [
+        {"type": "hold_start", "t_s": 0.5, "by": "agent"}, {"type": "hold_end", "t_s": 1.0},
+        {"type": "survey_offer", "t_s": 2.0, "phone": "+7 916 123-45-67"}, {"type": "hangup", "t_s": 2.9, "by": "customer"}]})
+    report = IngestReport()
+    ingest_recording(store, RecordingInput(audio, events=events), report)
+    assert report.errors == [] and store.catalog.errors() == []
+    assert report.notes == [
+        "call.events.json: event 0 (hold_start): unknown fields ['by'] kept, not used",
+        "call.events.json: event 2: unknown type 'survey_offer' kept as other, with unknown fields ['phone']",
+        "call.events.json: event 3 (hangup): unknown fields ['by'] kept, not used",
+    ]
+    [contact_id] = report.new
+    stored = store.catalog.events(contact_id)
+    assert [e.type for e in stored] == ["hold_start", "hold_end", "other", "hangup"]
+    assert stored[2].extra == {"type": "survey_offer", "phone": "+7 916 123-45-67"} and stored[1].extra == {}
+    document = contact_document(store, store.catalog.get_contact(contact_id))
+    assert document["notes"] == [note.removeprefix("call.events.json: ") for note in report.notes]
+    assert document["events"][2]["extra"] == {"type": "survey_offer", "phone": "[PHONE]"}
+    shown = format_contact(document)
+    assert "2.00 s  other  (kept, not used: type=\"survey_offer\" phone=\"[PHONE]\")" in shown
+    assert "  note: event 3 (hangup): unknown fields ['by'] kept, not used" in shown
+    assert "916" not in shown

@@ -176,7 +176,8 @@ def test_spans_are_joined_and_words_mapped_back_to_their_span():
     expected = np.concatenate([samples[16000:32000], gap, samples[64000:88000], gap, samples[128000:144000]])
     np.testing.assert_array_equal(audio, expected)  # only the spans, never the whole signal
     assert options == {"language": "ru", "beam_size": 3, "word_timestamps": True, "vad_filter": False,
-                       "condition_on_previous_text": False}
+                       "condition_on_previous_text": False, "hallucination_silence_threshold": 2.0,
+                       "temperature": [0.0, 0.2, 0.4]}
 
 
 def test_silent_spans_are_not_decoded():

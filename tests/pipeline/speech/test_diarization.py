@@ -234,7 +234,7 @@ def settings(**values):
 
 
 def test_default_backend_is_the_built_in_one_with_the_settings_speaker_count():
-    chosen = diarizer_for(settings(speakers=3))
+    chosen = diarizer_for(settings(diarization_backend="resemblyzer", speakers=3))
     assert chosen.func is diarize and chosen.keywords == {"num_speakers": 3}
 
 
