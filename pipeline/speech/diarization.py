@@ -34,6 +34,7 @@ from pipeline.speech.diarization_steps import (
     cluster_labels,
     frame_index,
     frame_speakers,
+    mono_16k_waveform,
     merged_runs,
     windows_s,
 )
@@ -135,15 +136,7 @@ class EmbeddingDiarization(Pipeline):
     def __call__(self, file: Mapping[str, Any], *, num_speakers: int | None = None) -> Annotation:
         from pipeline.speech.vad import speech_spans
 
-        samples = np.asarray(file["waveform"], dtype=np.float32)
-        if samples.ndim == 2 and samples.shape[0] == 1:
-            samples = samples[0]
-        rate_hz = file.get("sample_rate", RATE_HZ)
-        if samples.ndim != 1 or rate_hz != RATE_HZ:
-            raise ValueError(
-                f"waveform of shape {samples.shape} at {rate_hz} Hz; expected one channel at {RATE_HZ} Hz "
-                "(resample with pipeline.speech.vad.to_16k)"
-            )
+        samples = mono_16k_waveform(file)
         uri = file.get("uri")
         spans = speech_spans(samples, threshold=self.vad_threshold, min_silence_s=self.min_silence_s)
         windows = windows_s(spans, window_s=self.window_s, step_s=self.window_s * self.step_ratio)

@@ -7,7 +7,8 @@ Numbers in, numbers out: no model, no file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from pyannote.core import Annotation, Segment
@@ -16,6 +17,21 @@ FRAME_S = 0.01
 """Resemblyzer's mel hop, and the resolution of speaker turns."""
 
 Span = tuple[float, float]
+
+
+def mono_16k_waveform(file: Mapping[str, Any]) -> np.ndarray:
+    """The ``waveform`` of a pipeline's input as one float32 channel, shape ``(n,)``; a ``sample_rate``
+    other than 16 kHz or more than one channel is a ValueError saying what was received."""
+    samples = np.asarray(file["waveform"], dtype=np.float32)
+    if samples.ndim == 2 and samples.shape[0] == 1:
+        samples = samples[0]
+    rate_hz = file.get("sample_rate", 16_000)
+    if samples.ndim != 1 or rate_hz != 16_000:
+        raise ValueError(
+            f"waveform of shape {samples.shape} at {rate_hz} Hz; expected one channel at 16000 Hz "
+            "(resample with pipeline.speech.vad.to_16k)"
+        )
+    return samples
 
 
 def frame_index(t_s: float) -> int:

@@ -27,7 +27,7 @@ from pyannote.core import Annotation
 from pyannote.pipeline import Pipeline
 from pyannote.pipeline.parameter import Integer, Uniform
 
-from pipeline.speech.diarization_steps import centroids, cluster_labels
+from pipeline.speech.diarization_steps import centroids, cluster_labels, mono_16k_waveform
 from pipeline.speech.pretrained_steps import (
     annotation_from_frames,
     assign,
@@ -120,15 +120,7 @@ class PretrainedDiarization(Pipeline):
         return dict(DEFAULT_PARAMS)
 
     def __call__(self, file: Mapping[str, Any], *, num_speakers: int | None = None) -> Annotation:
-        samples = np.asarray(file["waveform"], dtype=np.float32)
-        if samples.ndim == 2 and samples.shape[0] == 1:
-            samples = samples[0]
-        rate_hz = file.get("sample_rate", RATE_HZ)
-        if samples.ndim != 1 or rate_hz != RATE_HZ:
-            raise ValueError(
-                f"waveform of shape {samples.shape} at {rate_hz} Hz; expected one channel at {RATE_HZ} Hz "
-                "(resample with pipeline.speech.vad.to_16k)"
-            )
+        samples = mono_16k_waveform(file)
         if samples.size == 0:
             return Annotation(uri=file.get("uri"))
         outputs = file.get("model_outputs")  # a parameter search passes them in, computed once
