@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -75,32 +73,15 @@ def configurations() -> dict[str, object]:
 def festival_scene() -> tuple[np.ndarray, str]:
     """The Festival lines at 8 kHz (phone band), back at 16 kHz: 1 s silence, then each line
     followed by 0.5 s silence, 1 s of a 440 Hz tone at -10 dBFS and 0.5 s silence."""
-    import soundfile as sf
-
+    from pipeline.speech.synth import festival_ru
     from pipeline.speech.vad import to_16k
 
     pieces = [np.zeros(RATE_HZ, np.float32)]
     tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(RATE_HZ) / RATE_HZ)).astype(np.float32)
-    with tempfile.TemporaryDirectory() as folder:
-        for index, line in enumerate(FESTIVAL_LINES):
-            script, wav = Path(folder) / f"{index}.txt", Path(folder) / f"{index}.wav"
-            script.write_text(line, encoding="utf-8")
-            subprocess.run(["text2wave", "-eval", "(voice_msu_ru_nsh_clunits)", str(script), "-o", str(wav)],
-                           capture_output=True, check=True)
-            pcm, rate_hz = sf.read(wav, dtype="float32")
-            phone = _resampled(pcm, rate_hz, 8000)
-            pieces += [to_16k(phone, 8000), np.zeros(RATE_HZ // 2, np.float32), tone,
-                       np.zeros(RATE_HZ // 2, np.float32)]
+    for line in FESTIVAL_LINES:
+        pieces += [to_16k(festival_ru(line, rate_hz=8000), 8000), np.zeros(RATE_HZ // 2, np.float32), tone,
+                   np.zeros(RATE_HZ // 2, np.float32)]
     return np.concatenate(pieces), " ".join(FESTIVAL_LINES)
-
-
-def _resampled(samples: np.ndarray, from_hz: int, to_hz: int) -> np.ndarray:
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    g = gcd(from_hz, to_hz)
-    return resample_poly(samples, to_hz // g, from_hz // g).astype(np.float32)
 
 
 def _read_16k(path: Path) -> np.ndarray:

@@ -8,8 +8,12 @@ is scored, so a backend that gives one speaker per instant misses the second voi
 
     .venv/bin/python bench/pretrained_diarization.py            # the table, markdown on stdout
     .venv/bin/python bench/pretrained_diarization.py --sweep    # grid on dev00/dev01 only
+    .venv/bin/python bench/pretrained_diarization.py --backends pretrained --counts 2 estimated
 
-Each file is run with its true speaker count ("given") and with the count estimated ("estimated").
+Each file is run with its true speaker count ("given"), with the count estimated ("estimated"), and
+with any fixed count named in ``--counts`` (``2``: the agent-and-customer count that was the
+``speakers`` default before it became "estimated"); a second table gives each mode's mean DER
+and on how many files the count found is the true one.
 """
 
 from __future__ import annotations
@@ -61,21 +65,31 @@ def score(file: dict, hypothesis) -> dict:
             "false_alarm": parts["false alarm"] / total, "confusion": parts["confusion"] / total}
 
 
-def table(uris: list[str]) -> list[dict]:
+COUNTS = ("given", "estimated")
+
+
+def _num_speakers(count: str, true_count: int) -> int | None:
+    """The ``num_speakers`` a count mode passes: the true count, None (estimate) or the number named."""
+    return true_count if count == "given" else None if count == "estimated" else int(count)
+
+
+def table(uris: list[str], *, backends: tuple[str, ...] = ("resemblyzer", "pretrained"),
+          counts: tuple[str, ...] = COUNTS) -> list[dict]:
     from pipeline.speech.diarization import diarize
     from pipeline.speech.pretrained_diarization import diarize_pretrained
 
-    backends = {"resemblyzer": diarize, "pretrained": diarize_pretrained}
+    chosen = {name: fn for name, fn in {"resemblyzer": diarize, "pretrained": diarize_pretrained}.items()
+              if name in backends}
     files = [load(uri) for uri in uris]
-    for backend in backends.values():  # load the models before timing
+    for backend in chosen.values():  # load the models before timing
         backend(files[0]["samples"][: 16_000 * 11], num_speakers=2)
     rows = []
-    for file, (name, backend), given in itertools.product(files, backends.items(), (True, False)):
+    for file, (name, backend), count in itertools.product(files, chosen.items(), counts):
         true_count = len(file["reference"].labels())
         started = time.perf_counter()
-        hypothesis = backend(file["samples"], num_speakers=true_count if given else None, uri=file["uri"])
+        hypothesis = backend(file["samples"], num_speakers=_num_speakers(count, true_count), uri=file["uri"])
         seconds = time.perf_counter() - started
-        rows.append({"file": file["uri"], "backend": name, "count": "given" if given else "estimated",
+        rows.append({"file": file["uri"], "backend": name, "count": count,
                      **score(file, hypothesis), "speakers": len(hypothesis.labels()), "true_speakers": true_count,
                      "overlap_s": hypothesis.get_overlap().duration(), "seconds": seconds})
     return rows
@@ -114,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sweep", action="store_true", help="grid search on the development files instead")
     parser.add_argument("--files", nargs="+", default=list(FILES), choices=list(FILES))
+    parser.add_argument("--backends", nargs="+", default=["resemblyzer", "pretrained"],
+                        choices=["resemblyzer", "pretrained"])
+    parser.add_argument("--counts", nargs="+", default=list(COUNTS), type=_count_mode,
+                        help="speaker counts to run: given (the true one), estimated, or a number such as 2")
     args = parser.parse_args(argv)
     missing = [str(AUDIO / FILES[uri][0]) for uri in args.files if not (AUDIO / FILES[uri][0]).is_file()]
     if missing:
@@ -129,11 +147,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print("| file | backend | speakers | DER | miss | false alarm | confusion | speakers found / true | overlap found (s) | s per file |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in table(args.files):
+    rows = table(args.files, backends=tuple(args.backends), counts=tuple(args.counts))
+    for r in rows:
         print(f"| {r['file']} | {r['backend']} | {r['count']} | {r['der']:.3f} | {r['miss']:.3f} | "
               f"{r['false_alarm']:.3f} | {r['confusion']:.3f} | {r['speakers']} / {r['true_speakers']} | "
               f"{r['overlap_s']:.1f} | {r['seconds']:.1f} |")
+    if len(args.counts) > 1:
+        print()
+        print(_totals(rows))
     return 0
+
+
+def _count_mode(text: str) -> str:
+    if text in COUNTS or (text.isdigit() and 1 <= int(text) <= 20):
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r}: expected given, estimated or a number 1..20")
+
+
+def _totals(rows: list[dict]) -> str:
+    """Mean DER per backend and count mode over the files, and how often the count found is the true one."""
+    lines = ["| backend | speakers | mean DER | count found = true |", "|---|---|---|---|"]
+    for backend, count in dict.fromkeys((r["backend"], r["count"]) for r in rows):
+        mine = [r for r in rows if r["backend"] == backend and r["count"] == count]
+        right = sum(r["speakers"] == r["true_speakers"] for r in mine)
+        lines.append(f"| {backend} | {count} | {sum(r['der'] for r in mine) / len(mine):.3f} | {right} / {len(mine)} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

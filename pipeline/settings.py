@@ -126,8 +126,10 @@ class Settings(BaseSettings):
     resemblyzer embeddings clustered, one speaker per instant). README "Diarization" has the DER
     of both on real recordings."""
 
-    speakers: int = 2
-    """Speakers expected in a mono call (agent and customer)."""
+    speakers: int | None = None
+    """Voices in a mono call; none (or ``"auto"``): the diarizer estimates the count, so a third voice
+    (a colleague, a supervisor) gets its own ``speaker_id``; a number fixes it. README "Diarization"
+    measures both; ``cxmon analyze --speakers N`` overrides it for one run."""
 
     pii_redaction: bool = True
     """Tag phone numbers, e-mails, card and passport numbers in stored transcripts."""
@@ -189,10 +191,15 @@ class Settings(BaseSettings):
     """Who the ``email`` sink writes to."""
 
     # Messages never quote the value: it may be a secret or personal (see settings_problems)
+    @field_validator("speakers", mode="before")
+    @classmethod
+    def _auto_speakers(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() in ("auto", "none") else value
+
     @field_validator("workers", "speakers")
     @classmethod
-    def _at_least_one(cls, value: int) -> int:
-        if value < 1:
+    def _at_least_one(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
             raise ValueError("expected a whole number >= 1")
         return value
 

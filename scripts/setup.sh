@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install what cxmon needs on a Debian/Ubuntu machine: espeak-ng (demo speech) and a
-# virtualenv in .venv with cxmon and its Python dependencies.
+# Install what cxmon needs on a Debian/Ubuntu machine: espeak-ng and festival festvox-ru (the
+# demo's English and Russian speech) and a virtualenv in .venv with cxmon and its Python dependencies.
 #
 #   bash scripts/setup.sh                    # cxmon with diarization for mono calls (torch, CPU)
 #   bash scripts/setup.sh dev,diarization    # plus the test tools
@@ -12,11 +12,16 @@ PYTHON=${PYTHON:-python3}
 
 log() { echo "setup.sh: $*" >&2; }
 
-if ! command -v espeak-ng >/dev/null; then
-  log "installing espeak-ng (Debian package)"
+# Russian is spoken by Festival's Russian voice: Whisper cannot follow espeak-ng's Russian.
+missing=()
+command -v espeak-ng >/dev/null || missing+=(espeak-ng)
+command -v text2wave >/dev/null || missing+=(festival)
+[ -d /usr/share/festival/voices/russian/msu_ru_nsh_clunits ] || missing+=(festvox-ru)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]} (Debian packages)"
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq espeak-ng >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \

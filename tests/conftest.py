@@ -168,4 +168,6 @@ def has_espeak() -> bool:
 
 def has_festival_ru() -> bool:
     """Festival with its Russian voice (Debian: festival festvox-ru), for Russian speech Whisper can hear."""
-    return shutil.which("text2wave") is not None and Path("/usr/share/festival/voices/russian").is_dir()
+    from pipeline.speech.synth import festival_ru_available
+
+    return festival_ru_available()

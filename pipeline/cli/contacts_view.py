@@ -85,11 +85,22 @@ def turn_annotations(turn: dict[str, Any]) -> str:
 def format_turns(turns: Sequence[dict[str, Any]]) -> list[str]:
     """One line per turn: times (one for a chat message), speaker, text, its non-neutral sentiment and phrase tags."""
     lines = []
+    width = max([8, *(len(speaker_label(t)) for t in turns)])
     for t in turns:
         when = format_clock(t["start_s"]) + ("" if t["end_s"] == t["start_s"] else f"-{format_clock(t['end_s'])}")
         text = " ".join(t["text"].split())  # a multi-line chat message on one line
-        lines.append(f"  {when:<15}  {t['speaker']:<8}  {text}".rstrip() + turn_annotations(t))
+        lines.append(f"  {when:<15}  {speaker_label(t):<{width}}  {text}".rstrip() + turn_annotations(t))
     return lines
+
+
+def speaker_label(turn: dict[str, Any]) -> str:
+    """Who spoke as people read it: the role, or the diarized voice and its role (``S3 (unknown)``).
+
+    >>> speaker_label({"speaker": "agent", "speaker_id": "agent"}), speaker_label({"speaker": "unknown", "speaker_id": "S3"})
+    ('agent', 'S3 (unknown)')
+    """
+    speaker_id = turn.get("speaker_id") or turn["speaker"]
+    return turn["speaker"] if speaker_id == turn["speaker"] else f"{speaker_id} ({turn['speaker']})"
 
 
 def format_contact(document: dict[str, Any]) -> str:

@@ -27,10 +27,14 @@ from pipeline.settings import Settings
 def demo(demo_dir: Path | None, as_json: bool) -> None:
     """Build a small demo set of calls, ingest and process it, and show the result."""
     from flows.process import run_process_contacts  # the CLI is the outermost edge: it may start flows
+    from pipeline.speech.synth import SynthesisUnavailable
 
     settings = load_settings()
-    run_demo(settings, demo_dir or settings.home / "demo", process=run_process_contacts, as_json=as_json,
-             echo=click.echo)
+    try:
+        run_demo(settings, demo_dir or settings.home / "demo", process=run_process_contacts, as_json=as_json,
+                 echo=click.echo)
+    except SynthesisUnavailable as error:  # the demo's speech is made here: without a voice there is no demo
+        raise click.ClickException(f"the demo calls cannot be spoken: {error} (scripts/setup.sh installs it)") from None
 
 
 def run_demo(
@@ -72,8 +76,8 @@ def run_demo(
         echo(format_contact(max(calls, key=lambda document: len(document["events"]))) + "\n")
     if chats:
         echo(format_contact(max(chats, key=lambda document: len(document["turns"]))) + "\n")
-    echo("The speech here is espeak-ng's synthetic voice, which Whisper base transcribes poorly in Russian\n"
-         "(the English call shows what transcripts look like); timings and features do not depend on it.\n")
+    echo("The speech here is synthetic (Russian: Festival's voice, English: espeak-ng); Whisper reads both,\n"
+         "and timings and features do not depend on the voice.\n")
     echo("Problems found (cxmon errors):")
     for error in store.catalog.errors():
         echo(f"  ! {error.message}\n    raw bytes kept at {error.quarantine_key}")

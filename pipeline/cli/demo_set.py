@@ -1,7 +1,8 @@
 """The demo set of ``cxmon demo`` (and of the speed benchmark): calls and chats built on the spot.
 
-Speech comes from espeak-ng (Debian package ``espeak-ng``), one party per channel, with an IVR
-prompt, queue music and a hold, plus the sidecars a telephony switch would write. Two broken
+Speech comes from Festival in Russian (Debian packages ``festival festvox-ru``: Whisper cannot
+follow espeak-ng's Russian) and espeak-ng in English, one party per channel, with an IVR prompt,
+queue music and a hold, plus the sidecars a telephony switch would write. Two broken
 inputs show what happens to bad files. Rebuilding gives the same bytes, so re-running the demo
 adds no duplicate contacts.
 """

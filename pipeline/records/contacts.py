@@ -128,9 +128,19 @@ class Turn:
     sentiment_proba: tuple[float, float, float] | None = None
     """P(negative, neutral, positive) of ``text`` from the sentiment model, kept with the transcript
     so later stages need not run the model again; None before text analytics or without text."""
+    speaker_id: str = ""
+    """Which voice spoke, beside ``speaker`` (the role): in a mono call the diarization label, ``S1``
+    ... ``Sn`` in order of first speech; in a stereo call the channel's party; ``ivr`` for prompts.
+    Empty (a transcript stored before speaker ids, a chat message) means the role."""
 
     def __post_init__(self) -> None:
         check_member("speaker", self.speaker, SPEAKERS)
+        if not self.speaker_id:
+            object.__setattr__(self, "speaker_id", self.speaker)
+        elif not isinstance(self.speaker_id, str) or len(self.speaker_id) > 32 or not self.speaker_id.isprintable() \
+                or self.speaker_id != self.speaker_id.strip():
+            raise ValueError(f"speaker_id={self.speaker_id!r}; expected a label of 1..32 printable characters, "
+                             "e.g. S1 or agent")
         check_span(self.start_s, self.end_s)
         if self.sentiment is not None:
             check_member("sentiment", self.sentiment, SENTIMENTS)

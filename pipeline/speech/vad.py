@@ -47,3 +47,21 @@ def speech_spans(
     found = get_speech_timestamps(samples_16k, options, sampling_rate=VAD_RATE_HZ)
     duration_s = samples_16k.size / VAD_RATE_HZ
     return [(s["start"] / VAD_RATE_HZ, min(s["end"] / VAD_RATE_HZ, duration_s)) for s in found]
+
+
+VAD_HOP_S = 512 / VAD_RATE_HZ
+"""Silero scores one 32 ms window (512 samples at 16 kHz) at a time."""
+
+
+def speech_probabilities(samples_16k: np.ndarray) -> np.ndarray:
+    """Silero's speech probability (0-1) for each ``VAD_HOP_S`` window of a 16 kHz mono signal,
+    window ``i`` starting at ``i * VAD_HOP_S``; shape ``(ceil(n / 512),)``."""
+    from faster_whisper.vad import get_vad_model
+
+    if samples_16k.ndim != 1:
+        raise ValueError(f"samples of shape {samples_16k.shape}; expected one 16 kHz channel")
+    if samples_16k.size == 0:
+        return np.zeros(0, dtype=np.float32)
+    window = 512
+    padded = np.pad(np.asarray(samples_16k, dtype=np.float32), (0, -samples_16k.size % window))
+    return np.asarray(get_vad_model()(padded), dtype=np.float32).reshape(-1)

@@ -52,13 +52,21 @@ def _check_language(language: str) -> None:
         raise ValueError(f"language={language!r}; expected one of {sorted(LANGUAGES)}")
 
 
+_DETACHED_HYPHEN = re.compile(r"(\w) -(?=\w)")
+
+
 def words(text: str) -> list[str]:
     """The words of ``text`` as written (apostrophes made plain), in order.
 
+    Whisper writes a hyphenated Russian word with a space before the hyphen ("Что -то", "из -за",
+    "15 -го"); such a word is read whole, as it is meant.
+
     >>> words("Алло, это Пётр? Don’t hang up, кто-нибудь!")
     ['Алло', 'это', 'Пётр', "Don't", 'hang', 'up', 'кто-нибудь']
+    >>> words("Что -то ещё? Да - нет")
+    ['Что-то', 'ещё', 'Да', 'нет']
     """
-    return _WORD.findall(text.replace("’", "'").replace("ʼ", "'"))
+    return _WORD.findall(_DETACHED_HYPHEN.sub(r"\1-", text.replace("’", "'").replace("ʼ", "'")))
 
 
 def _fold(word: str) -> str:

@@ -11,6 +11,8 @@ ship with the package; users may load their own)::
     last_turns = 3              # only within that speaker's last 3 turns
     after_silence_s = 5.0       # the turn starts >= 5 s after every earlier turn has ended
     after_interruption = true   # the turn starts before the other party's last turn has ended
+    fuzzy = 0.2                 # share of a phrase's letters ASR may get wrong (default 0.2; 0: exact)
+    fuzzy_phrases = {"good afternoon" = 0.3}   # the same, for one phrase
 
 A phrase matches a turn when its lemmas occur one after another in the turn's lemmas
 (:mod:`pipeline.text.lemmas`). In a phrase:
@@ -19,6 +21,11 @@ A phrase matches a turn when its lemmas occur one after another in the turn's le
 - ``{name}`` stands for one word that can be a name (:func:`~pipeline.text.lemmas.could_be_name`);
 - ``root*`` (a word ending in ``*``) stands for any word whose lemma or written form starts with
   ``root`` (``пизд*``), for word families that a lemma alone does not gather.
+
+A phrase that does not match exactly still matches what speech recognition misheard ("Go
+afternoon", "здраствуйте", "добрый ден", "post code"): each word close to the phrase's word or
+lemma (or the words run together), at most ``fuzzy`` of the phrase's letters changed in all
+(:mod:`pipeline.text.fuzzy`; words of up to 3 letters and phrases under 6 letters must be exact).
 
 Filler words (``пожалуйста``, ``же``, ``ну``, ``вот``, ``бы``; ``a``, ``an``, ``the``, ``please``,
 ``just``) are skipped on both sides, so "соедините меня, пожалуйста, с оператором" matches
@@ -42,18 +49,21 @@ from importlib import resources
 from pathlib import Path
 
 from pipeline.records import LANGUAGES, SPEAKERS, Turn
-from pipeline.text.lemmas import Token, could_be_name, tokens, words
+from pipeline.text.lemmas import Token, tokens, words
+from pipeline.text.misheard import Near, NearIndex, earliest_misheard, near_index
+from pipeline.text.positions import position_ok, turn_places
+from pipeline.text.slots import ANY_WORD, NAME_SLOT, slot_matches
 
 PHRASE_TAGS = ("greeting", "introduced_by_name", "apology", "thanks", "farewell", "profanity", "asks_for_operator")
 
-ANY_WORD = "*"
-NAME_SLOT = "{name}"
 FILLERS: dict[str, frozenset[str]] = {
     "ru": frozenset({"пожалуйста", "же", "ну", "вот", "бы"}),
     "en": frozenset({"a", "an", "the", "please", "just"}),
 }
 _TAG = re.compile(r"^[a-z][a-z0-9_]*$")
-_RULE_KEYS = ("phrases", "speaker", "first_turns", "last_turns", "after_silence_s", "after_interruption")
+_RULE_KEYS = ("phrases", "speaker", "first_turns", "last_turns", "after_silence_s", "after_interruption", "fuzzy",
+              "fuzzy_phrases")
+FUZZY_DEFAULT, MAX_FUZZY = 0.2, 0.5   # share of a phrase's letters that may be misheard: default, most
 
 
 class PhraseDictionaryError(ValueError):
@@ -76,6 +86,8 @@ class PhraseRule:
     last_turns: int | None = None
     after_silence_s: float | None = None
     after_interruption: bool = False
+    fuzzy: float = FUZZY_DEFAULT
+    fuzzy_phrases: tuple[tuple[str, float], ...] = ()   # (phrase, share): its own threshold instead of fuzzy
 
     def __post_init__(self) -> None:
         if not isinstance(self.tag, str) or not _TAG.match(self.tag):
@@ -95,6 +107,14 @@ class PhraseRule:
             raise ValueError(f"after_silence_s={silence!r}; expected a finite number of seconds >= 0")
         if not isinstance(self.after_interruption, bool):
             raise ValueError(f"after_interruption={self.after_interruption!r}; expected true or false")
+        for phrase, share in (("fuzzy", self.fuzzy), *self.fuzzy_phrases):
+            if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= MAX_FUZZY:
+                raise ValueError(f"fuzzy share {share!r} for {phrase!r}; expected a number from 0 to {MAX_FUZZY}")
+            if phrase != "fuzzy" and phrase not in self.phrases:
+                raise ValueError(f"fuzzy_phrases names {phrase!r}, which is not one of the phrases")
+
+    def threshold(self, phrase: str) -> float:  # the share of the phrase's letters that may be misheard
+        return next((share for p, share in self.fuzzy_phrases if p == phrase), self.fuzzy)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +126,8 @@ class PhraseHit:
     speaker: str
     phrase: str
     start_s: float
+    exact: bool = True
+    """False when the phrase matched only as misheard (within its fuzzy threshold)."""
 
 
 # --- compiling phrases ---------------------------------------------------------------------
@@ -121,26 +143,31 @@ def compile_phrase(phrase: str, language: str) -> Pattern:
     >>> compile_phrase("this is {name} from", "en")
     ('this', 'be', '{name}', 'from')
     """
+    return tuple(slot for slot, _ in _slots(phrase, language))
+
+
+def _slots(phrase: str, language: str) -> list[tuple[str, str]]:
+    """(slot, the word as written, lowercased) for each slot of the phrase's pattern."""
     if language not in LANGUAGES:
         raise ValueError(f"language={language!r}; expected one of {sorted(LANGUAGES)}")
-    pattern: list[str] = []
+    pattern: list[tuple[str, str]] = []
     for chunk in (c.strip(".,;:!?«»\"()") for c in phrase.split()):
         if not chunk:
             continue
         if chunk in (ANY_WORD, NAME_SLOT):
-            pattern.append(chunk)
+            pattern.append((chunk, chunk))
         elif chunk.endswith("*"):
             root = words(chunk[:-1])
             if len(root) != 1 or root[0] != chunk[:-1]:
                 raise ValueError(f"phrase {phrase!r}: {chunk!r}; expected a root of letters before '*'")
-            pattern.append(root[0].lower().replace("ё", "е") + "*")
+            pattern.append((root[0].lower().replace("ё", "е") + "*", chunk))
         elif "*" in chunk or "{" in chunk or "}" in chunk:
             raise ValueError(f"phrase {phrase!r}: {chunk!r}; expected a word, '*', 'root*' or '{{name}}'")
         else:
-            pattern.extend(t.lemma for t in tokens(chunk, language) if t.lemma not in FILLERS[language])
-    if all(p in (ANY_WORD, NAME_SLOT) for p in pattern):
+            pattern.extend((t.lemma, t.word) for t in tokens(chunk, language) if t.lemma not in FILLERS[language])
+    if all(p in (ANY_WORD, NAME_SLOT) for p, _ in pattern):
         raise ValueError(f"phrase {phrase!r} has no words besides fillers and slots; it would match anything")
-    return tuple(pattern)
+    return pattern
 
 
 _Entry = tuple[int, str, Pattern]  # (order in the rule, phrase as written, pattern)
@@ -155,6 +182,7 @@ class _Compiled:
     roots: tuple[str, ...]                    # the roots that start the patterns in by_root
     by_root: tuple[_Entry, ...]               # patterns starting with "root*"
     by_slot: tuple[_Entry, ...]               # patterns starting with "*" or "{name}"
+    near: NearIndex | None = None             # the phrases that may match as misheard
 
     def candidates(self, token: Token) -> list[_Entry]:
         found = list(self.by_lemma.get(token.lemma, ()))
@@ -168,8 +196,12 @@ def _index(rule: PhraseRule, language: str) -> _Compiled:
     by_lemma: dict[str, list[_Entry]] = {}
     by_root: list[_Entry] = []
     by_slot: list[_Entry] = []
+    near: list[Near] = []
     for n, phrase in enumerate(rule.phrases):
-        pattern = compile_phrase(phrase, language)
+        slots = _slots(phrase, language)
+        pattern = tuple(slot for slot, _ in slots)
+        if rule.threshold(phrase) > 0:
+            near.append(Near(n, phrase, tuple(slots), rule.threshold(phrase)))
         first = pattern[0]
         if first in (ANY_WORD, NAME_SLOT):
             by_slot.append((n, phrase, pattern))
@@ -178,7 +210,7 @@ def _index(rule: PhraseRule, language: str) -> _Compiled:
         else:
             by_lemma.setdefault(first, []).append((n, phrase, pattern))
     return _Compiled(rule, {k: tuple(v) for k, v in by_lemma.items()}, tuple(p[2][0][:-1] for p in by_root),
-                     tuple(by_root), tuple(by_slot))
+                     tuple(by_root), tuple(by_slot), near_index(near) if near else None)
 
 
 @functools.lru_cache(maxsize=32)
@@ -205,7 +237,10 @@ def _rule_from_table(tag: str, table: object, source: str, language: str) -> Phr
     if not isinstance(phrases, list) or not phrases:
         raise PhraseDictionaryError(f"{where} phrases = {phrases!r}; expected a non-empty list of strings")
     try:
-        rule = PhraseRule(tag=tag, **{**table, "phrases": tuple(phrases)})
+        near = table.get("fuzzy_phrases", {})
+        if not isinstance(near, dict):
+            raise ValueError(f"fuzzy_phrases = {near!r}; expected a table {{\"phrase\" = share}}")
+        rule = PhraseRule(tag=tag, **{**table, "phrases": tuple(phrases), "fuzzy_phrases": tuple(near.items())})
         for phrase in rule.phrases:
             compile_phrase(phrase, language)
     except ValueError as err:
@@ -252,66 +287,10 @@ def _shipped(language: str) -> tuple[PhraseRule, ...]:
 
 # --- tagging -------------------------------------------------------------------------------
 
-def _slot_matches(slot: str, token: Token, language: str, cased: bool) -> bool:
-    if slot == ANY_WORD:
-        return True
-    if slot == NAME_SLOT:
-        return could_be_name(token.surface, language, cased=cased)
-    if slot.endswith("*"):
-        root = slot[:-1]
-        return token.lemma.startswith(root) or token.word.startswith(root)
-    return token.lemma == slot
-
-
 def _matches_at(pattern: Pattern, toks: Sequence[Token], i: int, language: str, cased: bool) -> bool:
     if i + len(pattern) > len(toks):
         return False
-    return all(_slot_matches(slot, toks[i + k], language, cased) for k, slot in enumerate(pattern))
-
-
-@dataclass(frozen=True, slots=True)
-class _Place:
-    """Where a turn stands in its contact, for the position rules."""
-
-    nth: int                      # 0 = the speaker's first turn
-    from_end: int                 # 0 = the speaker's last turn
-    silence_s: float | None       # since every earlier turn ended; None for the first turn
-    other_end_s: float | None     # when the other party's latest earlier turn ended
-
-
-def _places(turns: Sequence[Turn]) -> list[_Place]:
-    seen: dict[str, int] = {}
-    nth = []
-    for t in turns:
-        nth.append(seen.get(t.speaker, 0))
-        seen[t.speaker] = nth[-1] + 1
-    places, ended_s = [], -math.inf
-    last: dict[str, tuple[int, float]] = {}  # speaker -> (index, end_s) of their latest turn
-    for i, t in enumerate(turns):
-        others = [v for k, v in last.items() if k != t.speaker]
-        places.append(_Place(
-            nth=nth[i],
-            from_end=seen[t.speaker] - 1 - nth[i],
-            silence_s=None if i == 0 else t.start_s - ended_s,
-            other_end_s=max(others)[1] if others else None,
-        ))
-        ended_s = max(ended_s, t.end_s)
-        last[t.speaker] = (i, t.end_s)
-    return places
-
-
-def _position_ok(rule: PhraseRule, turn: Turn, place: _Place) -> bool:
-    if rule.speaker is not None and turn.speaker != rule.speaker:
-        return False
-    if rule.first_turns is not None and place.nth >= rule.first_turns:
-        return False
-    if rule.last_turns is not None and place.from_end >= rule.last_turns:
-        return False
-    if rule.after_silence_s is not None and (place.silence_s is None or place.silence_s < rule.after_silence_s):
-        return False
-    if rule.after_interruption and (place.other_end_s is None or turn.start_s >= place.other_end_s):
-        return False
-    return True
+    return all(slot_matches(slot, toks[i + k], language, cased) for k, slot in enumerate(pattern))
 
 
 def tag_turns(turns: Sequence[Turn], language: str, rules: Sequence[PhraseRule] | None = None) -> list[PhraseHit]:
@@ -337,8 +316,8 @@ def tag_turns(turns: Sequence[Turn], language: str, rules: Sequence[PhraseRule] 
     fillers = FILLERS[language]
 
     hits: list[PhraseHit] = []
-    for i, (turn, place) in enumerate(zip(turns, _places(turns), strict=True)):
-        live = [c for c in compiled if _position_ok(c.rule, turn, place)]
+    for i, (turn, place) in enumerate(zip(turns, turn_places(turns), strict=True)):
+        live = [c for c in compiled if position_ok(c.rule, turn, place)]
         if not live or not turn.text.strip():
             continue
         toks = [t for t in tokens(turn.text, language) if t.lemma not in fillers]
@@ -347,10 +326,12 @@ def tag_turns(turns: Sequence[Turn], language: str, rules: Sequence[PhraseRule] 
         for c in live:
             if c.rule.tag in tagged:
                 continue
-            found = _earliest(c, toks, language, cased)
+            found, exact = _earliest(c, toks, language, cased), True
+            if found is None and c.near:
+                found, exact = earliest_misheard(c.near, toks, language, cased), False
             if found is not None:
                 tagged.add(c.rule.tag)
-                hits.append(PhraseHit(c.rule.tag, i, turn.speaker, found, turn.start_s))
+                hits.append(PhraseHit(c.rule.tag, i, turn.speaker, found, turn.start_s, exact))
     return hits
 
 

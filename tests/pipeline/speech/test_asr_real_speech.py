@@ -4,8 +4,6 @@ phone calls. Figures and how they were chosen: README, "Speech accuracy"; bench/
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ import pytest
 
 from features.wer import normalized_words, word_error_rate
 from pipeline.speech.asr import transcribe_all, transcribe_spans
+from pipeline.speech.synth import festival_ru
 from pipeline.speech.transcript_guard import CAPTIONS
 from pipeline.speech.vad import speech_spans, to_16k
 from pipeline.speech.whisper_model import load_whisper
@@ -80,22 +79,11 @@ def captions_in(words) -> list[str]:
 def festival_phone_scene() -> tuple[np.ndarray, str]:
     """Festival's Russian (msu_ru_nsh) through an 8 kHz line: each line, then 0.5 s silence, 1 s
     of a 440 Hz tone and 0.5 s silence."""
-    import soundfile as sf
-    from scipy.signal import resample_poly
-
     tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(RATE_HZ) / RATE_HZ)).astype(np.float32)
     pieces = [np.zeros(RATE_HZ, np.float32)]
-    with tempfile.TemporaryDirectory() as folder:
-        for index, line in enumerate(FESTIVAL_LINES):
-            script, wav = Path(folder) / f"{index}.txt", Path(folder) / f"{index}.wav"
-            script.write_text(line, encoding="utf-8")
-            subprocess.run(["text2wave", "-eval", "(voice_msu_ru_nsh_clunits)", str(script), "-o", str(wav)],
-                           capture_output=True, check=True)
-            pcm, rate_hz = sf.read(wav, dtype="float32")
-            assert rate_hz == 16_000, f"{wav}: {rate_hz} Hz; expected Festival's 16 kHz"
-            phone = resample_poly(pcm, 1, 2).astype(np.float32)  # 8 kHz
-            pieces += [to_16k(phone, 8000), np.zeros(RATE_HZ // 2, np.float32), tone,
-                       np.zeros(RATE_HZ // 2, np.float32)]
+    for line in FESTIVAL_LINES:
+        pieces += [to_16k(festival_ru(line, rate_hz=8000), 8000), np.zeros(RATE_HZ // 2, np.float32), tone,
+                   np.zeros(RATE_HZ // 2, np.float32)]
     return np.concatenate(pieces), " ".join(FESTIVAL_LINES)
 
 

