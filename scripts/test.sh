@@ -5,7 +5,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-bash scripts/setup.sh dev,diarization
+bash scripts/setup.sh dev,all
 # The Russian speech tests speak with Festival: Whisper base cannot follow espeak-ng's Russian.
 if ! command -v text2wave >/dev/null || [ ! -d /usr/share/festival/voices/russian ]; then
   echo "test.sh: installing festival festvox-ru (Debian packages)" >&2

@@ -24,7 +24,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("features and models", ("features", "models")),
     ("capabilities", ("pipeline.rules", "pipeline.text", "pipeline.speech", "pipeline.calls", "pipeline.chats",
                       "pipeline.surveys", "pipeline.csi", "pipeline.checklists", "pipeline.review",
-                      "pipeline.alarms", "hardware")),
+                      "pipeline.alarms", "pipeline.devices", "hardware")),
     ("registries", ("pipeline.stages", "pipeline.ingest")),
     ("flows", ("flows",)),
     ("interfaces", ("pipeline.cli", "bench")),

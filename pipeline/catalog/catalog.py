@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pipeline.catalog import migrate
 from pipeline.catalog.alarms import AlarmRecords
 from pipeline.catalog.checklists import ChecklistRecords
+from pipeline.catalog.devices import DeviceRecords
 from pipeline.catalog.reviews import ReviewRecords
 from pipeline.catalog.schema import contacts, errors, feature_sets, scores, stage_runs, telephony_events, transcripts
 from pipeline.catalog.sql import batches, utc as _utc
@@ -35,9 +36,10 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, WorkRecords):
+class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, WorkRecords, DeviceRecords):
     """Contacts, their events, stage results, error records, surveys and consent, checklists, reviews,
-    alarms and who works on what, in one SQL database (the last five in the mixins of their own modules)."""
+    alarms, who works on what and desk device events, in one SQL database (the last six in the mixins of
+    their own modules)."""
 
     def __init__(self, url: str, *, upgrade: bool = True) -> None:
         if url.startswith("sqlite:///"):

@@ -220,3 +220,21 @@ customer_flags = sa.Table(
     sa.Column("contact_id", sa.String(64)),
     sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Desk device events (0009): a press is one row, however often its spool or file is read.
+device_events = sa.Table(
+    "device_events",
+    metadata,
+    sa.Column("event_id", sa.String(128), primary_key=True),
+    sa.Column("device_id", sa.String(128), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("value", sa.String(128)),
+    sa.Column("object_key", sa.Text),
+    sa.Column("contact_id", sa.String(64)),
+    sa.Column("desk_id", sa.String(128), index=True),
+    sa.Column("site_id", sa.String(128)),
+    sa.Column("operator_id", sa.String(128)),
+    sa.Column("raw", sa.Text),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -19,6 +19,7 @@ from pipeline.cli.analyze import analyze
 from pipeline.cli.checklist import checklist
 from pipeline.cli.contacts import config, errors, ingest, list_contacts, process, retry, show
 from pipeline.cli.demo import demo
+from pipeline.cli.devices import devices
 from pipeline.cli.model import model
 from pipeline.cli.review import review
 from pipeline.cli.surveys import report, surveys
@@ -53,3 +54,4 @@ main.add_command(report)
 main.add_command(checklist)
 main.add_command(alarms)
 main.add_command(review)
+main.add_command(devices)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline.calls.ingest import RECORDINGS
 from pipeline.chats.ingest import CHAT_EXPORTS
+from pipeline.devices.files import DEVICE_FILES
 from pipeline.store.intake import InputKind
 from pipeline.surveys.ingest import SURVEY_FILES
 
@@ -18,6 +19,7 @@ INPUT_KINDS: tuple[InputKind, ...] = (
     RECORDINGS,
     CHAT_EXPORTS,
     SURVEY_FILES,
+    DEVICE_FILES,
 )
 
 

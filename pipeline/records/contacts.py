@@ -198,7 +198,12 @@ class Score:
 
 @dataclass(frozen=True, slots=True)
 class DeviceEvent:
-    """A button press, panel answer or camera frame from a desk device."""
+    """A button press, panel answer or camera frame from a desk device.
+
+    ``event_id`` makes a press storable exactly once: the device's own id when it sends one, else
+    derived from what the press is (device, time, kind, value, raw payload), so the same bytes
+    read twice are the same event. ``raw`` is the payload as received (text; bytes as hex).
+    """
 
     device_id: str
     kind: str
@@ -206,9 +211,26 @@ class DeviceEvent:
     value: str | None = None
     object_key: str | None = None
     contact_id: str | None = None
+    event_id: str = ""
+    desk_id: str | None = None
+    site_id: str | None = None
+    operator_id: str | None = None
+    raw: str | None = None
 
     def __post_init__(self) -> None:
         check_aware("at", self.at)
+        if not self.device_id or not self.kind:
+            raise ValueError("a device event needs a device_id and a kind")
+        if not self.event_id:
+            object.__setattr__(self, "event_id", derived_event_id(self))
+
+
+def derived_event_id(event: DeviceEvent) -> str:
+    """A stable id for an event its device did not number: a hash of what the event is."""
+    import hashlib
+
+    parts = (event.device_id, event.at.isoformat(), event.kind, event.value or "", event.raw or "")
+    return "d-" + hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

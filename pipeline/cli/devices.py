@@ -1,0 +1,90 @@
+"""``cxmon devices serve``: the HTTP endpoint network touch panels and wireless hubs post presses to;
+``cxmon devices flush``: the spool into the catalog."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.cli.common import load_settings
+
+
+@click.group()
+def devices() -> None:
+    """Desk devices: loyalty buttons, touch panels, hubs."""
+
+
+@devices.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every interface: put TLS in front of it).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True, help="TCP port.")
+@click.option("--registry", "registry_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="YAML file: device_id -> {token, secret (optional, enables HMAC signatures)}.")
+@click.option("--spool", "spool_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Spool folder accepted events are appended to (default: HOME/device-spool).")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="JSON lines file of rejected requests, raw payload kept (default: HOME/device-rejected.jsonl).")
+@click.option("--rate", "rate_per_s", type=click.FloatRange(0, min_open=True), default=50.0, show_default=True,
+              help="Requests a second per device, on average.")
+@click.option("--burst", type=click.IntRange(1), default=200, show_default=True,
+              help="Requests per device allowed at once.")
+@click.option("--max-skew", "max_skew_s", type=click.FloatRange(0), default=300.0, show_default=True,
+              help="Seconds an event's ts may differ from the server clock.")
+def serve(host: str, port: int, registry_path: Path, spool_dir: Path | None, rejects_path: Path | None,
+          rate_per_s: float, burst: int, max_skew_s: float) -> None:
+    """Accept device events on POST /v1/events until stopped (Ctrl-C)."""
+    import uvicorn
+
+    from hardware.http_auth import read_token_file
+    from hardware.http_endpoint import EndpointLimits, JsonlRejectLog, create_app
+    from hardware.spool import Spool
+
+    try:
+        credentials = read_token_file(registry_path)
+    except ValueError as error:
+        raise click.UsageError(f"--registry: {error}") from None
+    if spool_dir is None or rejects_path is None:
+        home = load_settings().home.expanduser()
+        spool_dir = spool_dir or home / "device-spool"
+        rejects_path = rejects_path or home / "device-rejected.jsonl"
+    rejects_path.parent.mkdir(parents=True, exist_ok=True)
+    app = create_app(credentials, Spool(spool_dir), on_reject=JsonlRejectLog(rejects_path),
+                     limits=EndpointLimits(rate_per_s=rate_per_s, burst=burst, max_skew_s=max_skew_s))
+    print(f"cxmon devices: {len(credentials)} devices, POST http://{host}:{port}/v1/events; "
+          f"spool {spool_dir}, rejects {rejects_path}", file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@devices.command()
+@click.option("--spool", "spool_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Spool folder to empty into the catalog (default: HOME/device-spool).")
+@click.option("--batch", type=click.IntRange(1, 10_000), default=500, show_default=True,
+              help="Events stored per transaction.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def flush(spool_dir: Path | None, batch: int, as_json: bool) -> None:
+    """Move the presses waiting in the spool into the catalog, each exactly once.
+
+    Exit 1 when the catalog could not be reached: what was stored stays stored, the rest waits.
+    """
+    from hardware.spool import Spool
+    from pipeline.cli.common import open_configured_store, print_json
+
+    spool_dir = spool_dir or load_settings().home.expanduser() / "device-spool"
+    if not spool_dir.is_dir():
+        raise click.ClickException(f"no spool at {spool_dir}: nothing was posted to `cxmon devices serve` yet")
+    store = open_configured_store()
+    report = Spool(spool_dir).flush(store.catalog, batch=batch)
+    waiting = Spool(spool_dir).pending()
+    if as_json:
+        print_json({"read": report.read, "stored": report.stored, "duplicates": report.duplicates,
+                    "waiting_bytes": waiting, "notes": report.notes, "outage": report.outage})
+    else:
+        left = f"{waiting} bytes still waiting" if waiting else "the spool is empty"
+        print(f"{report.stored} events stored, {report.duplicates} already there; {left}")
+        for note in report.notes:
+            print(f"  note: {note}")
+    if report.outage:
+        raise click.ClickException(report.outage)
