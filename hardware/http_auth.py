@@ -109,6 +109,48 @@ def retry_after_header(wait_s: float) -> str:
     return str(max(1, math.ceil(wait_s)))
 
 
+DevicePlace = tuple[str | None, str | None, str | None]
+"""Where a device stands: (desk_id, site_id, operator_id)."""
+
+
+def read_device_file(path: Path) -> tuple[dict[str, DeviceCredentials], dict[str, DevicePlace]]:
+    """Credentials, and each device's place, from ``path``: the full device registry (a YAML file with
+    ``desks:``; its http devices are the ones that may post) or a plain token file (no places).
+    A problem is a :class:`ValueError` naming the file and the device, never the token."""
+    import yaml
+
+    from hardware.registry import RegistryError, load_registry
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        data = None  # read_token_file names the problem
+    if not (isinstance(data, dict) and "desks" in data):
+        return read_token_file(path), {}
+    try:
+        registry = load_registry(path)
+    except RegistryError as error:
+        raise ValueError("; ".join(error.problems)) from None
+    found: dict[str, DeviceCredentials] = {}
+    places: dict[str, DevicePlace] = {}
+    for device in registry:
+        if device.kind != "http":
+            continue
+        if device.token is None:
+            raise ValueError(f"{path}: device {device.device_id!r}: an http device needs a 'token'")
+        try:
+            found[device.device_id] = DeviceCredentials(token=device.token, secret=device.secret)
+        except ValueError as error:
+            raise ValueError(f"{path}: device {device.device_id!r}: {error}") from None
+        places[device.device_id] = (device.desk_id, device.site_id, device.operator_id)
+    if not found:
+        raise ValueError(f"{path}: no http device in the registry; nothing may post")
+    tokens = [creds.token for creds in found.values()]
+    if len(set(tokens)) != len(tokens):
+        raise ValueError(f"{path}: two devices share a token; each device needs its own")
+    return found, places
+
+
 def read_token_file(path: Path) -> dict[str, DeviceCredentials]:
     """Device credentials from a YAML mapping ``device_id: {token: ..., secret: ...}``
     (optionally under a top-level ``devices:`` key). A problem is a :class:`ValueError` naming the

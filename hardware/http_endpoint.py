@@ -18,7 +18,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -28,6 +28,7 @@ from fastapi.responses import JSONResponse
 from hardware.http_auth import (
     SIGNATURE_HEADER,
     DeviceCredentials,
+    DevicePlace,
     RateLimiter,
     device_for_token,
     retry_after_header,
@@ -108,6 +109,12 @@ def event_from_json(item: Any, *, device_id: str, now: datetime, max_skew_s: flo
         raise EventRejected(redacted(str(error))) from None
 
 
+def placed(event: DeviceEvent, place: DevicePlace) -> DeviceEvent:
+    """``event`` at its device's desk and site; the operator the event names, else the desk's."""
+    desk_id, site_id, operator_id = place
+    return replace(event, desk_id=desk_id, site_id=site_id, operator_id=event.operator_id or operator_id)
+
+
 class _GroupCommit:
     """Appends the events of requests waiting at the same moment in one sink call, off the event loop."""
 
@@ -162,10 +169,12 @@ class _Replay:
 
 
 def create_app(credentials: Mapping[str, DeviceCredentials], sink: EventSink, *,
+               places: Mapping[str, DevicePlace] | None = None,
                on_reject: RejectCallback | None = None, limits: EndpointLimits = EndpointLimits(),
                clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                monotonic: Callable[[], float] = time.monotonic) -> FastAPI:
-    """The ASGI app; serve it with uvicorn (``cxmon devices serve``)."""
+    """The ASGI app; serve it with uvicorn (``cxmon devices serve``). ``places`` (from the device
+    registry) gives each device's desk, site and operator to its events."""
     app = FastAPI(title="cxmon device events", docs_url=None, redoc_url=None, openapi_url=None)
     limiter = RateLimiter(rate_per_s=limits.rate_per_s, burst=limits.burst, clock=monotonic)
     commit = _GroupCommit(sink)
@@ -210,6 +219,8 @@ def create_app(credentials: Mapping[str, DeviceCredentials], sink: EventSink, *,
         for index, item in enumerate(items):
             try:
                 event = event_from_json(item, device_id=device_id, now=now, max_skew_s=limits.max_skew_s)
+                if places and device_id in places:
+                    event = placed(event, places[device_id])
             except EventRejected as error:
                 where = "" if single else f"events[{index}]: "
                 reject(422, where + str(error), _item_bytes(item), device_id)

@@ -22,7 +22,7 @@ def devices() -> None:
 @click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True, help="TCP port.")
 @click.option("--registry", "registry_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="YAML file: device_id -> {token, secret (optional, enables HMAC signatures)}.")
+              help="The device registry (its http devices may post), or a YAML file device_id -> {token, secret}.")
 @click.option("--spool", "spool_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Spool folder accepted events are appended to (default: HOME/device-spool).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -38,12 +38,12 @@ def serve(host: str, port: int, registry_path: Path, spool_dir: Path | None, rej
     """Accept device events on POST /v1/events until stopped (Ctrl-C)."""
     import uvicorn
 
-    from hardware.http_auth import read_token_file
+    from hardware.http_auth import read_device_file
     from hardware.http_endpoint import EndpointLimits, JsonlRejectLog, create_app
     from hardware.spool import Spool
 
     try:
-        credentials = read_token_file(registry_path)
+        credentials, places = read_device_file(registry_path)
     except ValueError as error:
         raise click.UsageError(f"--registry: {error}") from None
     if spool_dir is None or rejects_path is None:
@@ -51,7 +51,7 @@ def serve(host: str, port: int, registry_path: Path, spool_dir: Path | None, rej
         spool_dir = spool_dir or home / "device-spool"
         rejects_path = rejects_path or home / "device-rejected.jsonl"
     rejects_path.parent.mkdir(parents=True, exist_ok=True)
-    app = create_app(credentials, Spool(spool_dir), on_reject=JsonlRejectLog(rejects_path),
+    app = create_app(credentials, Spool(spool_dir), places=places, on_reject=JsonlRejectLog(rejects_path),
                      limits=EndpointLimits(rate_per_s=rate_per_s, burst=burst, max_skew_s=max_skew_s))
     print(f"cxmon devices: {len(credentials)} devices, POST http://{host}:{port}/v1/events; "
           f"spool {spool_dir}, rejects {rejects_path}", file=sys.stderr)
@@ -88,3 +88,52 @@ def flush(spool_dir: Path | None, batch: int, as_json: bool) -> None:
             print(f"  note: {note}")
     if report.outage:
         raise click.ClickException(report.outage)
+
+
+@devices.command()
+@click.option("--registry", "registry_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The device registry (YAML).")
+@click.option("--device", "device_id", required=True, help="Which registered device presses its buttons.")
+@click.option("--values", required=True, help="Ratings pressed, in order, comma-separated: good,bad,good or 5,4.")
+@click.option("--every-s", type=click.FloatRange(0.01, 3600), default=1.0, show_default=True,
+              help="Seconds between two presses.")
+@click.option("--spool", "spool_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Spool the presses are appended to, as a real adapter would (default: HOME/device-spool).")
+@click.option("--json", "as_json", is_flag=True, help="Print the events read back as JSON lines.")
+def simulate(registry_path: Path, device_id: str, values: str, every_s: float, spool_dir: Path | None,
+             as_json: bool) -> None:
+    """Press a keyboard, HID or serial device's buttons without the device: the bytes it would send are
+    read by its adapter, and the presses go to the spool (`cxmon devices flush` stores them)."""
+    from datetime import UTC, datetime, timedelta
+
+    from hardware.registry import DeviceInputError, RegistryError, load_registry
+    from hardware.simulator import Press, run_simulated
+    from hardware.spool import Spool, event_line
+
+    try:
+        registry = load_registry(registry_path)
+        device = registry.device(device_id)
+    except RegistryError as error:
+        raise click.UsageError("--registry: " + "; ".join(error.problems)) from None
+    except DeviceInputError as error:
+        raise click.UsageError(f"--device: {error}") from None
+    start = datetime.now(UTC)
+    presses = [Press(device_id, value.strip(), start + timedelta(seconds=i * every_s))
+               for i, value in enumerate(values.split(","))]
+    try:
+        read = run_simulated(device.kind, presses, registry)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    events = [item for item in read if not isinstance(item, DeviceInputError)]
+    errors = [item for item in read if isinstance(item, DeviceInputError)]
+    spool_dir = spool_dir or load_settings().home.expanduser() / "device-spool"
+    Spool(spool_dir).append(events)
+    for event in events:
+        print(event_line(event).decode().rstrip() if as_json else f"{event.at:%H:%M:%S.%f} {event.device_id} "
+              f"{event.value} "
+              f"(desk {event.desk_id}, id {event.event_id})")
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    print(f"{len(events)} presses read back through the {device.kind} adapter into {spool_dir}", file=sys.stderr)
+    if errors:
+        raise SystemExit(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from click.testing import CliRunner
 
 from hardware.spool import Spool
@@ -50,3 +51,48 @@ def test_flush_without_a_spool_is_one_clear_line(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.output.strip() == (f"Error: no spool at {tmp_path / 'home' / 'device-spool'}: nothing was posted "
                                       "to `cxmon devices serve` yet")
+
+
+def test_simulate_drives_each_adapter_into_the_spool_and_flush_stores_the_presses(tmp_path, monkeypatch):
+    from tests.hardware.registry_sample import SAMPLE_YAML
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("CXMON_HOME", str(home))
+    registry = tmp_path / "devices.yaml"
+    registry.write_text(SAMPLE_YAML)
+    runner = CliRunner()
+    pressed = {"box-3": "good,bad,neutral", "hid-4": "bad,good", "panel-5": "5,1,3,4"}
+    for device, values in pressed.items():
+        result = runner.invoke(main, ["devices", "simulate", "--registry", str(registry), "--device", device,
+                                      "--values", values, "--every-s", "0.5", "--json"])
+        assert result.exit_code == 0, result.output
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [(e["device_id"], e["value"]) for e in lines] == [(device, v) for v in values.split(",")]
+    flushed = runner.invoke(main, ["devices", "flush", "--json"])
+    assert json.loads(flushed.stdout)["stored"] == 9
+    catalog = Catalog(Settings().catalog_url_value())
+    try:
+        stored = catalog.device_events()
+    finally:
+        catalog.close()
+    by_device = {d: [e.value for e in sorted(stored, key=lambda e: e.at) if e.device_id == d] for d in pressed}
+    assert by_device == {d: v.split(",") for d, v in pressed.items()}
+    assert {e.desk_id for e in stored if e.device_id == "box-3"} == {"desk-3"}
+    assert {e.site_id for e in stored} == {"msk-1"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--device", "nope", "--values", "good"], "--device: "),
+    (["--device", "box-3", "--values", "excellent"], "box-3: no button gives 'excellent'"),
+    (["--device", "tab-7", "--values", "good"], "cannot simulate 'http' devices"),
+])
+def test_simulate_bad_input_is_a_usage_error(tmp_path, monkeypatch, args, message):
+    from tests.hardware.registry_sample import SAMPLE_YAML
+
+    monkeypatch.setenv("CXMON_HOME", str(tmp_path / "home"))
+    registry = tmp_path / "devices.yaml"
+    registry.write_text(SAMPLE_YAML)
+    result = CliRunner().invoke(main, ["devices", "simulate", "--registry", str(registry), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output

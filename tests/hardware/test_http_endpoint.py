@@ -356,3 +356,38 @@ def test_devices_serve_help_and_bad_input_exit_2(tmp_path):
     registry.write_text("panel-1: [unclosed\n")
     broken = runner.invoke(main, ["devices", "serve", "--registry", str(registry)])
     assert broken.exit_code == 2 and "not valid YAML" in broken.output
+
+
+def test_the_full_registry_gives_tokens_and_each_event_its_desk_site_and_operator(tmp_path):
+    from hardware.http_auth import read_device_file
+    from tests.hardware.registry_sample import SAMPLE_YAML
+
+    registry = tmp_path / "devices.yaml"
+    registry.write_text(SAMPLE_YAML)
+    credentials, places = read_device_file(registry)
+    assert list(credentials) == ["tab-7"]  # only http devices may post
+    assert places == {"tab-7": ("desk-3", "msk-1", "op-17")}
+    secret = "sec-0123456789abcdef"
+    sink = ListSink()
+    app = create_app(credentials, sink, places=places, clock=lambda: NOW)
+    with served(app) as url:
+        for event_id, extra in (("t-1", {}), ("t-2", {"operator_id": "op-99"})):
+            body = json.dumps(_press(event_id, **extra)).encode()
+            signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            reply = httpx.post(f"{url}/v1/events", content=body, headers={
+                **_bearer("tok-0123456789abcdef"), "X-Cxmon-Signature": signature})
+            assert reply.status_code == 200, reply.text
+    assert [(e.event_id, e.desk_id, e.site_id, e.operator_id) for e in sink.events] == [
+        ("t-1", "desk-3", "msk-1", "op-17"), ("t-2", "desk-3", "msk-1", "op-99")]
+
+
+def test_a_registry_without_http_devices_or_with_a_tokenless_one_is_refused(tmp_path):
+    from hardware.http_auth import read_device_file
+
+    path = tmp_path / "devices.yaml"
+    path.write_text("desks:\n  d1: {site: s}\ndevices:\n  box: {kind: serial, desk: d1, buttons: {G: good}}\n")
+    with pytest.raises(ValueError, match="no http device in the registry"):
+        read_device_file(path)
+    path.write_text("desks:\n  d1: {site: s}\ndevices:\n  tab: {kind: http, desk: d1}\n")
+    with pytest.raises(ValueError, match="tab"):
+        read_device_file(path)
