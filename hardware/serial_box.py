@@ -2,25 +2,34 @@
 
 One line per press, ASCII, ending in ``\\r\\n`` (or ``\\n``)::
 
-    BTN,<device>,<code>,<seq>*<checksum>
+    BTN,<device>,<code>,<seq>[,<boot>]*<checksum>
 
 ``<code>`` is the button's code in the registry, ``<seq>`` the device's running number of the
-press (so a press sent twice is stored once: the event id is ``<device>:<seq>``), and
+press (so a press sent twice is stored once: the event id is ``<device>:<seq>``), ``<boot>`` the
+device's power-on counter where it keeps one (the id is then ``<device>:b<boot>:<seq>``), and
 ``*<checksum>`` two hex digits, the XOR of every byte before the ``*`` as in NMEA 0183 (a
 leading ``$`` is allowed and not counted). A device registered with ``checksum: required``
 must send it; otherwise a line without one is taken as it is. Several devices may share one
-port (a hub): each line names its device. Bytes arrive in any pieces; a line waits for its end.
+port (a hub): each line names its device.
+
+A box without a boot counter starts its numbers again at power-on. So that those presses are not
+taken for ones already stored, the parser remembers each device's last number (in ``state_path``,
+when given, across restarts of the adapter): a number below the last one starts a new run of ids,
+``<device>:r<time of the first press after the restart>:<seq>``; the same number again is a resend. Bytes arrive in any pieces; a line waits for its end.
 A line that cannot be read becomes an error with the line kept, and the next line is read as
 usual; a line longer than :data:`MAX_LINE_BYTES` is cut there and the rest up to its end dropped.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import reduce
+from pathlib import Path
 from typing import Any
 
 from hardware.registry import DeviceInputError, MalformedPayload, Registry, UnknownDevice
@@ -28,7 +37,7 @@ from pipeline.records import DeviceEvent
 
 MAX_LINE_BYTES = 256
 """Longest line read; a press line is about 40 bytes."""
-_LINE = re.compile(r"^BTN,([A-Za-z0-9_.:-]{1,64}),([^,*]{1,32}),(\d{1,12})$")
+_LINE = re.compile(r"^BTN,([A-Za-z0-9_.:-]{1,64}),([^,*]{1,32}),(\d{1,12})(?:,(\d{1,12}))?$")
 
 Parsed = DeviceEvent | DeviceInputError
 
@@ -53,10 +62,23 @@ def press_line(device_id: str, code: str, seq: int, *, with_checksum: bool = Tru
 class SerialParser:
     """Splits the bytes read from one port into lines and each line into a press or an error."""
 
-    def __init__(self, registry: Registry, *, port: str = "serial") -> None:
-        self.registry, self.port = registry, port
+    def __init__(self, registry: Registry, *, port: str = "serial", state_path: Path | None = None) -> None:
+        self.registry, self.port, self.state_path = registry, port, state_path
         self._buffer = bytearray()
         self._skipping = False
+        self._runs: dict[str, list] = _read_state(state_path)  # device -> [last seq, run id or ""]
+
+    def event_id(self, device_id: str, seq: int, boot: str | None, at: datetime) -> str:
+        """The id of press ``seq``: a number below the device's last one starts a new run (see the module)."""
+        if boot is not None:
+            return f"{device_id}:b{int(boot)}:{seq}"
+        last, run = self._runs.get(device_id, (None, ""))
+        if last is not None and seq < last:
+            run = at.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        if [seq, run] != self._runs.get(device_id):
+            self._runs[device_id] = [seq, run]
+            _write_state(self.state_path, self._runs)
+        return f"{device_id}:r{run}:{seq}" if run else f"{device_id}:{seq}"
 
     def feed(self, data: bytes, received_at: datetime | None = None) -> list[Parsed]:
         """The presses and errors of the lines that ``data`` completes (received at ``received_at``, default now)."""
@@ -115,7 +137,7 @@ class SerialParser:
         if not found:
             return MalformedPayload(f"{self.port}: cannot read {body[:80]!r}; expected BTN,<device>,<code>,<seq>"
                                     "*<checksum>", raw=text, at=at)
-        device_id, code, seq = found.groups()
+        device_id, code, seq, boot = found.groups()
         try:
             device = self.registry.device(device_id)
         except UnknownDevice as error:
@@ -130,8 +152,31 @@ class SerialParser:
         if problem:
             return MalformedPayload(f"{self.port}: {problem}", raw=text, device_id=device_id, at=at)
         return DeviceEvent(device_id=device_id, kind="press", at=at, value=device.value_for(code),
-                           event_id=f"{device_id}:{int(seq)}", desk_id=device.desk_id, site_id=device.site_id,
+                           event_id=self.event_id(device_id, int(seq), boot, at), desk_id=device.desk_id,
+                           site_id=device.site_id,
                            operator_id=device.operator_id, raw=text)
+
+
+def _read_state(path: Path | None) -> dict[str, list]:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a torn state file: ids as if the adapter started fresh
+    return {k: v for k, v in state.items() if isinstance(v, list) and len(v) == 2 and isinstance(v[0], int)} \
+        if isinstance(state, dict) else {}
+
+
+def _write_state(path: Path | None, runs: dict[str, list]) -> None:
+    if path is None:
+        return
+    part = path.with_name(path.name + ".part")
+    with open(part, "w", encoding="utf-8") as out:
+        json.dump(runs, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(part, path)
 
 
 def _shown(data: bytes) -> str:
@@ -144,13 +189,14 @@ def _shown(data: bytes) -> str:
 
 
 def read_port(port: Any, registry: Registry, *, name: str = "serial", stop: Callable[[], bool] = lambda: False,
-              idle_timeout_s: float | None = None) -> Iterator[Parsed]:
+              idle_timeout_s: float | None = None, state_path: Path | None = None) -> Iterator[Parsed]:
     """Presses and errors read from an open ``serial.Serial`` (or ``serial_for_url``) ``port``.
 
     Reads until ``stop()`` says so or, with ``idle_timeout_s``, until nothing has come for that
-    long; the port's own ``timeout`` says how often those are checked.
+    long; the port's own ``timeout`` says how often those are checked. ``state_path``: where each
+    device's last press number is kept across restarts (see the module).
     """
-    parser = SerialParser(registry, port=name)
+    parser = SerialParser(registry, port=name, state_path=state_path)
     last = time.monotonic()
     while not stop():
         data = port.read(max(1, port.in_waiting))

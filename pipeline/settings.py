@@ -190,6 +190,37 @@ class Settings(BaseSettings):
     alarm_email_to: list[str] = []
     """Who the ``email`` sink writes to."""
 
+    device_registry: Path | None = None
+    """The desks' device registry (YAML: sites, desks, devices, buttons -> ratings, cameras)."""
+
+    camera_fps: float = 5.0
+    """Frames a second the desk camera analyses (live streams and video files alike)."""
+
+    min_visit_s: float = 1.0
+    """A face seen for this long or less is a passer-by, not a visit."""
+
+    visit_gap_s: float = 2.0
+    """A face lost for less than this and found again is the same visit."""
+
+    button_window_s: float = 60.0
+    """A button press within this many seconds of a visit's end is that visit's rating."""
+
+    desk_zone: tuple[float, float, float, float] | None = None
+    """Where the served customer stands, as frame fractions (x0, y0, x1, y1); none = the whole frame."""
+
+    queue_zone: tuple[float, float, float, float] | None = None
+    """Where customers wait, as frame fractions (x0, y0, x1, y1); set it to measure the wait before service."""
+
+    desk_age_gender: bool = False
+    """Estimate an age band and gender per visit (an extra model; off by default)."""
+
+    desk_images: Literal["off", "crops", "frames"] = "off"
+    """Keep face crops or whole frames of visits in the object store: biometric data (152-FZ, GDPR); off
+    by default, when on ``desk_image_retention_days`` must be set."""
+
+    desk_image_retention_days: float | None = None
+    """Days kept face crops or frames stay before they are deleted; required when ``desk_images`` is on."""
+
     # Messages never quote the value: it may be a secret or personal (see settings_problems)
     @field_validator("speakers", mode="before")
     @classmethod
@@ -233,6 +264,33 @@ class Settings(BaseSettings):
             raise ValueError("not a database URL; expected e.g. postgresql+psycopg://user@host/cxmon or sqlite:///path")
         return value
 
+    @field_validator("camera_fps", "button_window_s")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if not value > 0:
+            raise ValueError("expected a number > 0")
+        return value
+
+    @field_validator("min_visit_s", "visit_gap_s")
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if not value >= 0:
+            raise ValueError("expected seconds >= 0")
+        return value
+
+    @field_validator("desk_zone", "queue_zone")
+    @classmethod
+    def _frame_fractions(cls, value: tuple[float, float, float, float] | None) -> tuple | None:
+        if value is not None and not (0 <= value[0] < value[2] <= 1 and 0 <= value[1] < value[3] <= 1):
+            raise ValueError("expected frame fractions x0 < x1 and y0 < y1 within 0..1, e.g. [0.25, 0.0, 0.75, 1.0]")
+        return value
+
+    @model_validator(mode="after")
+    def _images_need_retention(self) -> "Settings":
+        if self.desk_images != "off" and not (self.desk_image_retention_days or 0) > 0:
+            raise ValueError("desk_images keeps biometric data: set desk_image_retention_days (days > 0) with it")
+        return self
+
     @model_validator(mode="after")
     def _expand_home(self) -> "Settings":
         self.home = self.home.expanduser()
@@ -240,6 +298,8 @@ class Settings(BaseSettings):
             self.objects_dir = self.objects_dir.expanduser()
         if self.diarization_pipeline is not None:
             self.diarization_pipeline = self.diarization_pipeline.expanduser()
+        if self.device_registry is not None:
+            self.device_registry = self.device_registry.expanduser()
         return self
 
     @classmethod

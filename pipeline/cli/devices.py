@@ -63,31 +63,45 @@ def serve(host: str, port: int, registry_path: Path, spool_dir: Path | None, rej
               help="Spool folder to empty into the catalog (default: HOME/device-spool).")
 @click.option("--batch", type=click.IntRange(1, 10_000), default=500, show_default=True,
               help="Events stored per transaction.")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Rejected requests to record as errors (default: HOME/device-rejected.jsonl, if any).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def flush(spool_dir: Path | None, batch: int, as_json: bool) -> None:
-    """Move the presses waiting in the spool into the catalog, each exactly once.
+def flush(spool_dir: Path | None, batch: int, rejects_path: Path | None, as_json: bool) -> None:
+    """Move the presses waiting in the spool into the catalog, each exactly once, and each request
+    `cxmon devices serve` rejected into `cxmon errors` (its raw payload in quarantine).
 
     Exit 1 when the catalog could not be reached: what was stored stays stored, the rest waits.
     """
     from hardware.spool import Spool
     from pipeline.cli.common import open_configured_store, print_json
+    from pipeline.devices.rejects import store_rejections
+    from pipeline.store.intake import keeps_redacted
 
-    spool_dir = spool_dir or load_settings().home.expanduser() / "device-spool"
-    if not spool_dir.is_dir():
+    settings = load_settings()
+    spool_dir = spool_dir or settings.home.expanduser() / "device-spool"
+    rejects_path = rejects_path or settings.home.expanduser() / "device-rejected.jsonl"
+    if not spool_dir.is_dir() and not rejects_path.is_file():
         raise click.ClickException(f"no spool at {spool_dir}: nothing was posted to `cxmon devices serve` yet")
     store = open_configured_store()
-    report = Spool(spool_dir).flush(store.catalog, batch=batch)
-    waiting = Spool(spool_dir).pending()
+    report = Spool(spool_dir).flush(store.catalog, batch=batch) if spool_dir.is_dir() else None
+    waiting = Spool(spool_dir).pending() if spool_dir.is_dir() else 0
+    outage = report.outage if report else None
+    rejected = store_rejections(store, rejects_path, redact_pii=keeps_redacted(settings)) if not outage else None
+    notes = [*(report.notes if report else []), *(rejected.unreadable if rejected else [])]
     if as_json:
-        print_json({"read": report.read, "stored": report.stored, "duplicates": report.duplicates,
-                    "waiting_bytes": waiting, "notes": report.notes, "outage": report.outage})
+        print_json({"read": report.read if report else 0, "stored": report.stored if report else 0,
+                    "duplicates": report.duplicates if report else 0, "waiting_bytes": waiting,
+                    "rejections_recorded": rejected.stored if rejected else 0, "notes": notes, "outage": outage})
     else:
         left = f"{waiting} bytes still waiting" if waiting else "the spool is empty"
-        print(f"{report.stored} events stored, {report.duplicates} already there; {left}")
-        for note in report.notes:
+        print(f"{report.stored if report else 0} events stored, {report.duplicates if report else 0} already there; "
+              f"{left}")
+        if rejected and rejected.stored:
+            print(f"{rejected.stored} rejected requests recorded as errors (cxmon errors)")
+        for note in notes:
             print(f"  note: {note}")
-    if report.outage:
-        raise click.ClickException(report.outage)
+    if outage:
+        raise click.ClickException(outage)
 
 
 @devices.command()

@@ -30,8 +30,8 @@ def test_flush_stores_the_spool_once_and_says_what_it_did(tmp_path, monkeypatch)
 
     first = runner.invoke(main, ["devices", "flush", "--batch", "3", "--json"])
     assert first.exit_code == 0, first.output
-    assert json.loads(first.output) == {"read": 7, "stored": 7, "duplicates": 0, "waiting_bytes": 0, "notes": [],
-                                        "outage": None}
+    assert json.loads(first.output) == {"read": 7, "stored": 7, "duplicates": 0, "waiting_bytes": 0,
+                                        "rejections_recorded": 0, "notes": [], "outage": None}
     Spool(home / "device-spool").append(_presses(9))  # the first 7 again, then 2 new
     second = runner.invoke(main, ["devices", "flush"])
     assert second.exit_code == 0, second.output
@@ -96,3 +96,38 @@ def test_simulate_bad_input_is_a_usage_error(tmp_path, monkeypatch, args, messag
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_flush_records_each_rejected_request_once_with_its_raw_payload_kept(tmp_path, monkeypatch):
+    from hardware.http_endpoint import JsonlRejectLog
+    from pipeline.store import open_store
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("CXMON_HOME", str(home))
+    home.mkdir()
+    log = JsonlRejectLog(home / "device-rejected.jsonl")
+    log("unknown device 'box-9'", b'{"device_id": "box-9", "value": "good"}', None)
+    log("body is not JSON: Expecting value at line 1 column 1", b"\xff\x00garbage", "panel-1")
+    with open(home / "device-rejected.jsonl", "ab") as out:
+        out.write(b'{"at": "2026-12-03T09:00:00+00:00", "reason": "torn')  # a line still being written
+    runner = CliRunner()
+    first = runner.invoke(main, ["devices", "flush", "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["rejections_recorded"] == 2
+    again = runner.invoke(main, ["devices", "flush", "--json"])
+    assert json.loads(again.stdout)["rejections_recorded"] == 0
+    store = open_store(Settings())
+    errors = sorted(store.catalog.errors(), key=lambda e: e.message)
+    assert [(e.stage, e.source, e.message) for e in errors] == [
+        ("devices", "device panel-1", "rejected by cxmon devices serve: body is not JSON: Expecting value at line 1 "
+                                      "column 1"),
+        ("devices", "device (unknown: no valid token)", "rejected by cxmon devices serve: unknown device 'box-9'"),
+    ]
+    with store.objects.open(errors[0].quarantine_key) as fh:
+        assert fh.read() == b"\xff\x00garbage"
+    with store.objects.open(errors[1].quarantine_key) as fh:
+        assert fh.read() == b'{"device_id": "box-9", "value": "good"}'
+    with open(home / "device-rejected.jsonl", "ab") as out:
+        out.write(b' line"}\n')  # the torn line completed: now it is stored
+    third = runner.invoke(main, ["devices", "flush", "--json"])
+    assert json.loads(third.stdout)["rejections_recorded"] == 1

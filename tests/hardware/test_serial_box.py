@@ -113,3 +113,28 @@ def test_pyserial_loop_url():
         port.close()
     assert [getattr(e, "event_id", None) or e.message for e in found] == [
         "box-6:41", "loop: a line that is not ASCII text", "panel-5:9"]
+
+
+def test_a_box_that_restarts_its_numbers_loses_no_press_even_across_an_adapter_restart(tmp_path):
+    from datetime import timedelta
+
+    state = tmp_path / "serial-state.json"
+    parser = SerialParser(sample_registry(), port="/dev/ttyUSB0", state_path=state)
+    first = [e.event_id for e in parser.feed(press_line("box-6", "G", 41) + press_line("box-6", "G", 42)
+                                              + press_line("box-6", "G", 42), T)]  # 42 sent twice: one press
+    assert first == ["box-6:41", "box-6:42", "box-6:42"]
+    # power cut: the box and the adapter restart; the box counts from 1 again
+    after = T + timedelta(minutes=5)
+    parser = SerialParser(sample_registry(), port="/dev/ttyUSB0", state_path=state)
+    second = [e.event_id for e in parser.feed(press_line("box-6", "B", 1) + press_line("box-6", "N", 2), after)]
+    assert second == ["box-6:r20261203T170500.000000Z:1", "box-6:r20261203T170500.000000Z:2"]
+    assert len(set(first) | set(second)) == 4  # four presses, four ids: none taken for a stored one
+    parser = SerialParser(sample_registry(), port="/dev/ttyUSB0", state_path=state)  # a restart of the adapter only
+    [resent] = parser.feed(press_line("box-6", "N", 2), after + timedelta(seconds=9))
+    assert resent.event_id == "box-6:r20261203T170500.000000Z:2"  # the box resending its last press: the same id
+
+
+def test_a_boot_counter_in_the_line_names_the_run():
+    body = "BTN,box-6,G,1,7"
+    [press] = _parser().feed(f"{body}*{checksum(body)}\r\n".encode(), T)
+    assert press.event_id == "box-6:b7:1" and press.value == "good"
