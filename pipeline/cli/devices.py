@@ -75,6 +75,7 @@ def flush(spool_dir: Path | None, batch: int, rejects_path: Path | None, as_json
     from hardware.spool import Spool
     from pipeline.cli.common import open_configured_store, print_json
     from pipeline.devices.rejects import store_rejections
+    from pipeline.devices.stored import RedactingSink
     from pipeline.store.intake import keeps_redacted
 
     settings = load_settings()
@@ -83,7 +84,8 @@ def flush(spool_dir: Path | None, batch: int, rejects_path: Path | None, as_json
     if not spool_dir.is_dir() and not rejects_path.is_file():
         raise click.ClickException(f"no spool at {spool_dir}: nothing was posted to `cxmon devices serve` yet")
     store = open_configured_store()
-    report = Spool(spool_dir).flush(store.catalog, batch=batch) if spool_dir.is_dir() else None
+    sink = RedactingSink(store.catalog) if keeps_redacted(settings) else store.catalog
+    report = Spool(spool_dir).flush(sink, batch=batch) if spool_dir.is_dir() else None
     waiting = Spool(spool_dir).pending() if spool_dir.is_dir() else 0
     outage = report.outage if report else None
     rejected = store_rejections(store, rejects_path, redact_pii=keeps_redacted(settings)) if not outage else None

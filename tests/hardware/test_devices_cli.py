@@ -131,3 +131,20 @@ def test_flush_records_each_rejected_request_once_with_its_raw_payload_kept(tmp_
         out.write(b' line"}\n')  # the torn line completed: now it is stored
     third = runner.invoke(main, ["devices", "flush", "--json"])
     assert json.loads(third.stdout)["rejections_recorded"] == 1
+
+
+def test_flush_tags_personal_data_in_a_payload_unless_the_originals_may_be_kept(tmp_path, monkeypatch):
+    raw = '{"device_id": "kiosk-1", "kind": "feedback", "value": "complaint", "comment": "call me +7 916 123-45-67"}'
+    for keep, expected in ((False, "call me [PHONE]"), (True, "call me +7 916 123-45-67")):
+        home = tmp_path / f"home-{keep}"
+        monkeypatch.setenv("CXMON_HOME", str(home))
+        monkeypatch.setenv("CXMON_KEEP_UNREDACTED", str(keep).lower())
+        Spool(home / "device-spool").append([DeviceEvent(device_id="kiosk-1", kind="feedback", at=T0,
+                                                         value="complaint", event_id="k-1", raw=raw)])
+        assert CliRunner().invoke(main, ["devices", "flush"]).exit_code == 0
+        catalog = Catalog(Settings().catalog_url_value())
+        try:
+            [stored] = catalog.device_events()
+        finally:
+            catalog.close()
+        assert stored.event_id == "k-1" and expected in stored.raw and ("916" in stored.raw) == keep
