@@ -220,3 +220,139 @@ def visit_counts(found: Sequence[Visit]) -> dict:
         "dwell_total_s": float(np.sum(dwell)),
         "end_emotion_shares": {e: ends.count(e) / len(ends) for e in EMOTIONS if e in ends},
     }
+
+
+RATINGS = ("good", "neutral", "bad")
+NEGATIVE_EMOTIONS = ("angry", "disgust", "sad", "fear")
+DISSATISFIED_END_EMOTIONS = frozenset({"angry", "disgust", "sad"})
+_SCALE = {"1": "bad", "2": "bad", "3": "neutral", "4": "good", "5": "good"}
+
+
+def rating_of(value: str | int | None) -> str | None:
+    """The rating a button value gives: good/neutral/bad as such, 1-2 bad, 3 neutral, 4-5 good; None else.
+
+    >>> [rating_of(v) for v in ("good", "NEUTRAL", 1, "2", "3", 4, "5", "6", "blue", None)]
+    ['good', 'neutral', 'bad', 'bad', 'neutral', 'good', 'good', None, None, None]
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip().lower()
+    return text if text in RATINGS else _SCALE.get(text)
+
+
+def linked_presses(spans: Sequence[tuple[float, float]], press_times_s: Sequence[float], *,
+                   window_s: float) -> list[int | None]:
+    """Which press rates which visit: for each ``(arrive_s, leave_s)`` span, the index of its press or None.
+
+    A press during a visit counts for that visit (for the one leaving first, when visits overlap);
+    else it goes to the visit whose end is nearest before it, within ``window_s``. Each press links
+    to one visit at most; a visit with several presses takes the last.
+
+    >>> linked_presses([(0.0, 10.0), (12.0, 20.0)], [5.0, 11.0, 25.0, 90.0], window_s=60.0)
+    [1, 2]
+    >>> linked_presses([(0.0, 10.0)], [71.0], window_s=60.0), linked_presses([], [1.0], window_s=60.0)
+    ([None], [])
+    """
+    if not window_s >= 0:
+        raise ValueError(f"window_s={window_s}; expected seconds >= 0")
+    for arrive, leave in spans:
+        if not (math.isfinite(arrive) and math.isfinite(leave) and arrive <= leave):
+            raise ValueError(f"span ({arrive}, {leave}); expected finite arrive_s <= leave_s")
+    linked: list[int | None] = [None] * len(spans)
+    for index in sorted(range(len(press_times_s)), key=lambda i: press_times_s[i]):
+        t = float(press_times_s[index])
+        if not math.isfinite(t):
+            raise ValueError(f"press_times_s[{index}]={t}; expected a finite time in seconds")
+        during = [v for v, (a, b) in enumerate(spans) if a <= t <= b]
+        after = [v for v, (_, b) in enumerate(spans) if b < t <= b + window_s]
+        if during:
+            visit = min(during, key=lambda v: (spans[v][1], v))
+        elif after:
+            visit = max(after, key=lambda v: (spans[v][1], -v))
+        else:
+            continue
+        linked[visit] = index  # presses go in time order: the last one linked stays
+    return linked
+
+
+def longest_run_s(series: Sequence[tuple[float, str]], emotion: str) -> float:
+    """Longest stretch of consecutive read frames whose top emotion is ``emotion``, in seconds from the
+    stretch's first frame to its last (one frame alone: 0.0); 0.0 when none.
+
+    >>> series = [(0.0, "angry"), (0.2, "angry"), (0.4, "happy"), (0.6, "angry"), (0.8, "angry"), (1.2, "angry")]
+    >>> longest_run_s(series, "angry"), longest_run_s(series, "sad")
+    (0.6, 0.0)
+    """
+    best, start = 0.0, None
+    for t, top in series:
+        if top == emotion:
+            start = t if start is None else start
+            best = max(best, float(t) - float(start))
+        else:
+            start = None
+    return round(best, 6)
+
+
+def dissatisfied(rating: str | None, end_emotion: str | None) -> int:
+    """1 when the visit's rating is bad, or when it is unrated and it ended angry, disgusted or sad; else 0.
+
+    >>> dissatisfied("bad", "happy"), dissatisfied("good", "angry"), dissatisfied(None, "sad"), dissatisfied(None, None)
+    (1, 0, 1, 0)
+    """
+    if rating is not None:
+        return int(rating == "bad")
+    return int(end_emotion in DISSATISFIED_END_EMOTIONS)
+
+
+def visit_values(*, arrive_s: float, leave_s: float, emotion_shares: dict, end_emotion: str | None,
+                 emotion_series: Sequence[tuple[float, str]], button_value: str | None) -> dict:
+    """One visit's numbers: dwell, emotion shares, ``negative_share``, ``angry_run_s``, rating, ``rated`` (the
+    press gave a rating), ``silent`` (served, no press) and ``dissatisfied``.
+
+    >>> v = visit_values(arrive_s=1.0, leave_s=4.0, emotion_shares={"angry": 0.5, "happy": 0.5}, end_emotion="angry",
+    ...                  emotion_series=[(1.0, "angry"), (2.0, "angry"), (4.0, "happy")], button_value="4")
+    >>> v["dwell_s"], v["negative_share"], v["angry_run_s"], v["rating"], v["rated"], v["silent"], v["dissatisfied"]
+    (3.0, 0.5, 1.0, 'good', 1, 0, 0)
+    """
+    if not (math.isfinite(arrive_s) and math.isfinite(leave_s) and arrive_s <= leave_s):
+        raise ValueError(f"arrive_s={arrive_s}, leave_s={leave_s}; expected finite arrive_s <= leave_s")
+    unknown = set(emotion_shares) - set(EMOTIONS)
+    if unknown:
+        raise ValueError(f"emotion_shares names {sorted(unknown)}; expected emotions of {EMOTIONS}")
+    rating = rating_of(button_value)
+    values = {"arrive_s": float(arrive_s), "leave_s": float(leave_s), "dwell_s": round(float(leave_s - arrive_s), 6)}
+    values.update({f"emotion_{e}_share": float(emotion_shares.get(e, 0.0)) for e in EMOTIONS})
+    values["negative_share"] = float(sum(emotion_shares.get(e, 0.0) for e in NEGATIVE_EMOTIONS))
+    values["angry_run_s"] = longest_run_s(emotion_series, "angry")
+    # A press whose value is no rating (a button name the registry does not map) is neither rated nor silent.
+    values.update(button_value=button_value, rating=rating, rated=int(rating is not None),
+                  silent=int(button_value is None), dissatisfied=dissatisfied(rating, end_emotion))
+    return values
+
+
+def desk_summary(found: Sequence[dict]) -> dict:
+    """Numbers of a set of visits (each :func:`visit_values`' dict): visits, rated, silent, the
+    dissatisfied share of the served (dissatisfied / visits), mean dwell, rating shares among the rated
+    and emotion shares over every read frame's visit-weighted share.
+
+    >>> a = visit_values(arrive_s=0.0, leave_s=2.0, emotion_shares={"happy": 1.0}, end_emotion="happy",
+    ...                  emotion_series=[], button_value="bad")
+    >>> b = visit_values(arrive_s=0.0, leave_s=4.0, emotion_shares={"sad": 1.0}, end_emotion="sad",
+    ...                  emotion_series=[], button_value=None)
+    >>> s = desk_summary([a, b])
+    >>> s["visits"], s["rated_visits"], s["silent_visits"], s["dissatisfied_share"], s["dwell_mean_s"]
+    (2, 1, 1, 1.0, 3.0)
+    >>> s["rating_bad_share"], s["emotion_happy_share"], desk_summary([])["dissatisfied_share"]
+    (1.0, 0.5, None)
+    """
+    n = len(found)
+    rated = [v for v in found if v["rated"]]
+    out: dict = {"visits": n, "rated_visits": len(rated), "silent_visits": sum(v["silent"] for v in found),
+                 "dissatisfied_visits": sum(v["dissatisfied"] for v in found),
+                 "dissatisfied_share": sum(v["dissatisfied"] for v in found) / n if n else None,
+                 "dwell_mean_s": float(np.mean([v["dwell_s"] for v in found])) if n else None}
+    for rating in RATINGS:
+        out[f"rating_{rating}_share"] = sum(v["rating"] == rating for v in rated) / len(rated) if rated else None
+    for e in EMOTIONS:
+        out[f"emotion_{e}_share"] = float(np.mean([v[f"emotion_{e}_share"] for v in found])) if n else None
+    return out

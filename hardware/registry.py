@@ -11,6 +11,8 @@ problem names ``file:line``, and all of a file's problems are reported at once::
         kind: keyboard           # keyboard | hid | serial | http
         desk: desk-3
         buttons: {KEY_1: good, KEY_2: neutral, KEY_3: bad}
+    cameras:                     # optional: the desk cameras `capture_desk` runs
+      cam-3: {desk: desk-3, source: "rtsp://10.0.0.5/stream1"}   # or 0 (a USB camera), or a video file
 
 A button code is kept as text: a keyboard's key code as its number (``KEY_1`` and ``2`` are the
 same key), a serial box's code as written, a HID box's button as its place in ``buttons``.
@@ -27,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hardware.key_codes import KEY_CODES
 from pipeline.rules.located import LList, LMap, Problems, in_line_order, load_located
 
 KINDS = ("keyboard", "hid", "serial", "http")
@@ -37,18 +40,6 @@ _DEVICE_KEYS = {"kind", "desk", "buttons", "token", "secret", "clock_skew_s", "p
                 "checksum", "report_id", "vendor_id", "product_id"}
 _ONLY_FOR = {"token": "http", "secret": "http", "path": "keyboard", "port": "serial", "baudrate": "serial",
              "checksum": "serial", "report_id": "hid", "vendor_id": "hid", "product_id": "hid"}
-
-# Linux key codes (include/uapi/linux/input-event-codes.h) of the keys button boxes send.
-KEY_CODES: dict[str, int] = {
-    **{f"KEY_{n}": 2 + (n - 1) for n in range(1, 10)}, "KEY_0": 11,
-    **{f"KEY_{c}": 16 + i for i, c in enumerate("QWERTYUIOP")},
-    **{f"KEY_{c}": 30 + i for i, c in enumerate("ASDFGHJKL")},
-    **{f"KEY_{c}": 44 + i for i, c in enumerate("ZXCVBNM")},
-    "KEY_ENTER": 28, "KEY_SPACE": 57, **{f"KEY_F{n}": 58 + n for n in range(1, 11)}, "KEY_F11": 87, "KEY_F12": 88,
-    "KEY_KP7": 71, "KEY_KP8": 72, "KEY_KP9": 73, "KEY_KP4": 75, "KEY_KP5": 76, "KEY_KP6": 77,
-    "KEY_KP1": 79, "KEY_KP2": 80, "KEY_KP3": 81, "KEY_KP0": 82, "KEY_KPENTER": 96,
-}
-
 
 class DeviceInputError(ValueError):
     """Input from a device that cannot become an event; ``raw`` keeps the payload (text; bytes as hex).
@@ -118,12 +109,29 @@ class Device:
         return next((code for code, rating in self.buttons.items() if rating == str(value)), None)
 
 
-class Registry:
-    """The devices of one registry file, looked up by id."""
+@dataclass(frozen=True, slots=True)
+class Camera:
+    """One desk camera: ``source`` is what OpenCV opens (a device index, a file, an RTSP/HTTP URL)."""
 
-    def __init__(self, devices: Mapping[str, Device], *, source: str = "") -> None:
+    camera_id: str
+    desk_id: str
+    source: int | str
+    site_id: str | None = None
+    operator_id: str | None = None
+
+
+class Registry:
+    """The devices (and cameras) of one registry file, looked up by id."""
+
+    def __init__(self, devices: Mapping[str, Device], *, source: str = "",
+                 cameras: Mapping[str, Camera] | None = None) -> None:
         self._devices = dict(devices)
+        self.cameras = dict(cameras or {})
         self.source = source
+
+    def cameras_at(self, site_id: str | None = None) -> list[Camera]:
+        """The cameras of site ``site_id`` (all of them for None), by id."""
+        return [c for _, c in sorted(self.cameras.items()) if site_id is None or c.site_id == site_id]
 
     def device(self, device_id: str) -> Device:
         """The device ``device_id``; :class:`UnknownDevice` when the registry does not list it."""
@@ -160,9 +168,10 @@ def read_registry(text: str, source: str) -> Registry:
         if not isinstance(root, LMap):
             problems.add(root_line, "expected a mapping with `devices:` (and `desks:`)")
         else:
-            devices = _Reader(problems, source).registry(root)
+            reader = _Reader(problems, source)
+            devices = reader.registry(root)
             if not problems:
-                return Registry(devices, source=source)
+                return Registry(devices, source=source, cameras=reader.found_cameras)
     raise RegistryError([str(p) for p in in_line_order(problems.found)])
 
 
@@ -177,16 +186,22 @@ def _kind(value: Any) -> str:
 class _Reader:
     def __init__(self, problems: Problems, source: str) -> None:
         self.problems, self.source = problems, source
+        self.found_cameras: dict[str, Camera] = {}
 
     def registry(self, root: LMap) -> dict[str, Device]:
         for key in root:
-            if key not in ("devices", "desks", "clock_skew_s"):
-                self.problems.add(root.key_line(key), f"unknown key {key!r}; expected devices, desks, clock_skew_s")
+            if key not in ("devices", "desks", "clock_skew_s", "cameras"):
+                self.problems.add(root.key_line(key), f"unknown key {key!r}; expected devices, desks, cameras, "
+                                  "clock_skew_s")
         skew = DEFAULT_CLOCK_SKEW_S
         if "clock_skew_s" in root:
             skew = self.seconds(root["clock_skew_s"], root.value_line("clock_skew_s"), "clock_skew_s") or skew
         desks = self.desks(root.get("desks"), root.value_line("desks") if "desks" in root else root.line)
+        if "cameras" in root:
+            self.cameras(root["cameras"], root.value_line("cameras"), desks)
         devices = root.get("devices")
+        if "devices" not in root and self.found_cameras:
+            return {}  # a site with cameras only
         if not isinstance(devices, LMap) or not devices:
             line = root.value_line("devices") if "devices" in root else root.line
             got = "empty" if devices == {} else _kind(devices)
@@ -223,6 +238,34 @@ class _Reader:
                 continue
             desks[str(desk_id)] = (str(site), None if operator is None else str(operator))
         return desks
+
+    def cameras(self, value: Any, line: int, desks: dict) -> None:
+        if not isinstance(value, LMap) or not value:
+            self.problems.add(line, f"cameras is {_kind(value)}; expected a mapping of camera id -> {{desk, source}}")
+            return
+        for camera_id, spec in value.items():
+            what = f"camera {camera_id!r}"
+            if not self.ident(camera_id, value.key_line(camera_id), what):
+                continue
+            if not isinstance(spec, LMap):
+                self.problems.add(value.value_line(camera_id), f"{what} is {_kind(spec)}; expected {{desk, source}}")
+                continue
+            for key in spec:
+                if key not in ("desk", "source"):
+                    self.problems.add(spec.key_line(key), f"{what}: unknown key {key!r}; expected desk, source")
+            desk, source = spec.get("desk"), spec.get("source")
+            if desk not in desks:
+                self.problems.add(spec.value_line("desk") if "desk" in spec else spec.line,
+                                  f"{what}: desk {_kind(desk)} is not under desks; expected one of "
+                                  + (", ".join(sorted(desks)) or "(none listed)"))
+            elif isinstance(source, bool) or not (isinstance(source, int) and source >= 0
+                                                  or isinstance(source, str) and source.strip()):
+                self.problems.add(spec.value_line("source") if "source" in spec else spec.line,
+                                  f"{what}: source is {_kind(source)}; expected a camera index (0, 1, ...), a "
+                                  "video file or an rtsp:// or http:// URL")
+            else:
+                site, operator = desks[desk]
+                self.found_cameras[str(camera_id)] = Camera(str(camera_id), str(desk), source, site, operator)
 
     def device(self, device_id: Any, spec: Any, devices: LMap, desks: dict, skew: float) -> Device | None:
         line = devices.key_line(device_id)

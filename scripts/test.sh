@@ -6,12 +6,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 bash scripts/setup.sh dev,all
-# The Russian speech tests speak with Festival: Whisper base cannot follow espeak-ng's Russian.
-if ! command -v text2wave >/dev/null || [ ! -d /usr/share/festival/voices/russian ]; then
-  echo "test.sh: installing festival festvox-ru (Debian packages)" >&2
+# The web app's browser tests drive Debian's chromium (Playwright's own browser download is not used).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test.sh: installing chromium (Debian package) for the browser tests" >&2
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq festival festvox-ru >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 if [ -z "${CXMON_TEST_S3_ENDPOINT:-}" ]; then
   eval "$(bash scripts/services.sh start)"

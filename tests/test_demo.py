@@ -1,5 +1,6 @@
-"""`cxmon demo` builds calls (Russian spoken by Festival, English by espeak-ng), ingests and
-processes them; its Russian calls are transcribed as Russian; running it twice adds nothing."""
+"""`cxmon demo` builds calls (Russian spoken by Festival, English by espeak-ng) and a desk camera video
+with its button log, ingests and processes them; its Russian calls are transcribed as Russian; the
+desk's visits, silent ones and dissatisfied share are the synthesized truth; running it twice adds nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 import pytest
 
 from features.wer import word_error_rate
+from pipeline.cli.demo_desk import missing_camera_packages
 from pipeline.cli.demo_set import DEMO_CALLS, build_call
 from tests.conftest import has_espeak, has_festival_ru, require
 
@@ -26,17 +28,24 @@ def require_voices() -> None:
     require(has_festival_ru(), "festival with its Russian voice is not installed (apt-get install festival festvox-ru)")
 
 
+def require_camera() -> None:
+    missing = missing_camera_packages()
+    require(not missing, f"{', '.join(missing)} not installed (cxmon[vision]): the demo has no desk")
+
+
 def test_demo_runs_and_is_idempotent(home):
     require_voices()
+    require_camera()
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     first = subprocess.run([sys.executable, "-m", "pipeline.cli", "demo", "--json"],
                            capture_output=True, text=True, env=env, timeout=600)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
-    assert len(summary["ingest"]["new"]) == 5 and summary["process"]["failed"] == []
+    assert len(summary["ingest"]["new"]) == 10 and summary["process"]["failed"] == []  # 3 calls, 2 chats, 5 visits
     assert all(c["status"] == "processed" for c in summary["contacts"])
-    # every call and chat gets a predicted CSI with its reasons
-    assert all(s["name"] == "csi" and 0 <= s["value"] <= 100 and s["reasons"]
+    # every call and chat gets a predicted CSI with its reasons (a desk visit's reasons are the terms that
+    # move it from 50: a silent visit with a neutral face has none)
+    assert all(s["name"] == "csi" and 0 <= s["value"] <= 100 and (s["reasons"] or c["contact"]["channel"] == "desk")
                for c in summary["contacts"] for s in c["scores"] if s["source"] == "model")
     assert all(any(s["name"] == "csi" for s in c["scores"]) for c in summary["contacts"])
     messages = sorted(e["message"] for e in summary["errors"])
@@ -56,6 +65,15 @@ def test_demo_runs_and_is_idempotent(home):
     texts = " ".join(t["text"] for t in chat["turns"])
     assert "[CARD]" in texts and "[PHONE]" in texts and "4276" not in texts
     assert by_source["en-web-chat.jsonl"]["features"]["chat"]["unanswered_customer_messages"] == 1
+    # The desk: five visitors, three pressed (good, bad, good), two silent, one of those frowning.
+    desk = summary["desk"]
+    assert desk["truth"] == {"visits": 5, "rated": 3, "silent": 2} and desk["problems"] == []
+    assert {k: desk["features"][k] for k in ("visits", "rated_visits", "silent_visits", "dissatisfied_visits")} == \
+        {"visits": 5, "rated_visits": 3, "silent_visits": 2, "dissatisfied_visits": 2}
+    assert desk["features"]["dissatisfied_share"] == 0.4
+    assert len(desk["contact_ids"]) == 5 and set(desk["contact_ids"]) <= set(summary["ingest"]["new"])  # stored once
+    visits = [by_source[f"desk-demo.mp4#visit-{n}"] for n in range(1, 6)]
+    assert [v["contact"]["channel"] for v in visits] == ["desk"] * 5
     # The Russian calls read as Russian: until issue 12 espeak-ng's Russian came out as nonsense.
     for script in RU_CALLS:
         turns = sorted(by_source[f"{script.name}{script.suffix}"]["turns"], key=lambda t: t["start_s"])
@@ -67,8 +85,9 @@ def test_demo_runs_and_is_idempotent(home):
                             capture_output=True, text=True, env=env, timeout=600)
     assert second.returncode == 0, second.stderr
     again = json.loads(second.stdout)
-    assert again["ingest"]["new"] == [] and len(again["ingest"]["existing"]) == 5
-    assert len(again["contacts"]) == 5 and len(again["errors"]) == 2
+    assert again["ingest"]["new"] == [] and len(again["ingest"]["existing"]) == 10
+    assert len(again["contacts"]) == 10 and len(again["errors"]) == 2
+    assert again["desk"]["features"] == desk["features"]
 
 
 def test_demo_human_output_shows_the_table_and_the_problems(home):
@@ -78,6 +97,10 @@ def test_demo_human_output_shows_the_table_and_the_problems(home):
     assert result.returncode == 0, result.stderr
     assert "ru-card-payment.wav" in result.stdout and "processed" in result.stdout
     assert "raw bytes kept at quarantine/" in result.stdout
+    if not missing_camera_packages():  # without the camera the demo still runs, with no desk
+        assert "desk-demo.mp4: 5 visits, 3 rated, 2 silent" in result.stdout
+        assert ("Of 5 served, 3 pressed a button and 2 stayed silent. Dissatisfied share of the served: 0.40"
+                in result.stdout)
 
 
 @pytest.mark.model

@@ -10,11 +10,14 @@ import sqlalchemy as sa
 from pipeline.catalog import migrate
 from pipeline.catalog.alarms import AlarmRecords
 from pipeline.catalog.checklists import ChecklistRecords
+from pipeline.catalog.complaints import DeskRecords
+from pipeline.catalog.contact_text import write_contact_text
 from pipeline.catalog.devices import DeviceRecords
 from pipeline.catalog.reviews import ReviewRecords
 from pipeline.catalog.schema import contacts, errors, feature_sets, scores, stage_runs, telephony_events, transcripts
 from pipeline.catalog.sql import batches, utc as _utc
 from pipeline.catalog.surveys import SurveyRecords
+from pipeline.catalog.users import UserRecords
 from pipeline.catalog.work import WorkRecords
 from pipeline.records import Contact, ErrorRecord, FeatureSet, Score, TelephonyEvent, Transcript, Turn, Word
 from pipeline.settings import masked_url
@@ -36,7 +39,8 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, WorkRecords, DeviceRecords):
+class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, WorkRecords, DeviceRecords, DeskRecords,
+              UserRecords):
     """Contacts, their events, stage results, error records, surveys and consent, checklists, reviews,
     alarms, who works on what and desk device events, in one SQL database (the last six in the mixins of
     their own modules)."""
@@ -239,6 +243,7 @@ class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, Work
                 contact_id=transcript.contact_id, language=transcript.language, model=transcript.model,
                 turns=turns, created_at=datetime.now(UTC),
             ))
+            write_contact_text(conn, transcript)  # the contact list searches this, not the JSON
 
     def transcript(self, contact_id: str) -> Transcript | None:
         with self.engine.connect() as conn:

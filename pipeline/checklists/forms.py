@@ -15,7 +15,10 @@ from pipeline.records import Contact
 
 ItemType = Literal["yes_no", "scale"]
 Critical = Literal["no", "section", "form"]
-CHANNELS = frozenset({"call", "chat"})
+CHANNELS = frozenset({"call", "chat", "desk"})
+"""Channels a checklist may name in ``applies_to``."""
+DEFAULT_CHANNELS = frozenset({"call", "chat"})
+"""Channels of a checklist that names none: a desk visit has no words, so a form for it says ``desk``."""
 MAX_SCALE = 10
 
 
@@ -64,7 +67,7 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class AppliesTo:
-    channels: frozenset[str] = CHANNELS
+    channels: frozenset[str] = DEFAULT_CHANNELS
     languages: frozenset[str] | None = None
     teams: frozenset[str] | None = None
     """None: any language, any team (or none)."""

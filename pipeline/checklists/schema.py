@@ -6,7 +6,7 @@
     title: Звонок в банк
     version: 3                       # any short text; stored with every answer
     applies_to:                      # every key optional; left out = any
-      channels: [call]               # call, chat
+      channels: [call]               # call, chat, desk (left out: call and chat)
       languages: [ru]                # ru, en
       teams: [cards, loans]          # the contact's team
     sections:
@@ -35,7 +35,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pipeline.checklists.forms import CHANNELS, MAX_SCALE, AppliesTo, Checklist, Critical, Item, Section
+from pipeline.checklists.forms import (CHANNELS, DEFAULT_CHANNELS, MAX_SCALE, AppliesTo, Checklist, Critical, Item,
+                                      Section)
 from pipeline.checklists.rule_schema import parse_rule
 from pipeline.records import LANGUAGES
 from pipeline.rules.conditions import number
@@ -158,7 +159,7 @@ class _Reader:
         channels = self.names(node, "channels", CHANNELS, "applies_to") if "channels" in node else None
         languages = self.names(node, "languages", LANGUAGES, "applies_to") if "languages" in node else None
         teams = self.names(node, "teams", None, "applies_to") if "teams" in node else None
-        return AppliesTo(channels or CHANNELS, languages, teams)
+        return AppliesTo(channels or DEFAULT_CHANNELS, languages, teams)
 
     def item(self, node: object, line: int, seen: dict[str, int]) -> Item | None:
         if not isinstance(node, LMap):

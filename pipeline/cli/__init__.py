@@ -19,10 +19,13 @@ from pipeline.cli.analyze import analyze
 from pipeline.cli.checklist import checklist
 from pipeline.cli.contacts import config, errors, ingest, list_contacts, process, retry, show
 from pipeline.cli.demo import demo
+from pipeline.cli.desk import desk
 from pipeline.cli.devices import devices
 from pipeline.cli.model import model
 from pipeline.cli.review import review
+from pipeline.cli.serve import serve
 from pipeline.cli.surveys import report, surveys
+from pipeline.cli.users import users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,3 +58,6 @@ main.add_command(checklist)
 main.add_command(alarms)
 main.add_command(review)
 main.add_command(devices)
+main.add_command(desk)
+main.add_command(users)
+main.add_command(serve)

@@ -1,4 +1,5 @@
-"""``cxmon analyze PATH``: one call or chat export ingested and processed in this process, results for a person."""
+"""``cxmon analyze PATH``: one call, chat export or desk video ingested and processed in this process, results
+for a person."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import click
 
-from pipeline.cli.common import EXIT_FAILED, load_settings, print_json
+from pipeline.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, load_settings, print_json
 from pipeline.cli.contacts_view import format_turns, turn_annotations, turn_document
 from pipeline.personal_data import redacted_name
 from pipeline.settings import Settings
@@ -39,13 +40,24 @@ class AnalyzeResult:
               help="Language unless the meta sidecar names one (default: settings for calls, guessed from the letters for chats).")
 @click.option("--speakers", metavar="N|auto",
               help=f"Voices in a mono call, 1..{MAX_SPEAKERS}, or auto to estimate (default: the speakers setting).")
+@click.option("--buttons", "buttons_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A desk video's button log (default: NAME.buttons.jsonl beside the video, if any).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def analyze(path: Path, events_path: Path | None, meta_path: Path | None, language: str | None,
-            speakers: str | None, as_json: bool) -> None:
-    """Ingest and process one call or chat export here and now; print its transcript or messages and features."""
+            speakers: str | None, buttons_path: Path | None, as_json: bool) -> None:
+    """Ingest and process one call, chat export or desk video here and now; print its transcript, messages or
+    visits, and features."""
     from pipeline.chats.formats import CHAT_SUFFIXES
+    from pipeline.desk.video import VIDEO_SUFFIXES
 
     settings = load_settings()
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        if events_path or language or speakers is not None:
+            raise BadInput(f"{path.name} is a desk video; --events, --language and --speakers are for calls and chats")
+        analyze_desk_video(settings, path, buttons_path=buttons_path, meta_path=meta_path, as_json=as_json)
+        return
+    if buttons_path:
+        raise BadInput(f"{path.name} is no desk video ({', '.join(VIDEO_SUFFIXES)}); --buttons is for desk videos")
     if language:
         settings = settings.model_copy(update={"language": language})
     if speakers is not None:
@@ -64,6 +76,30 @@ def analyze(path: Path, events_path: Path | None, meta_path: Path | None, langua
     else:
         click.echo(result.text)
     if result.failed:
+        sys.exit(EXIT_FAILED)
+
+
+class BadInput(click.ClickException):
+    """Input that cannot be used: one ``Error:`` line on stderr, exit status 2 (no usage text)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def analyze_desk_video(settings: Settings, path: Path, *, buttons_path: Path | None, meta_path: Path | None,
+                       as_json: bool) -> None:
+    """``cxmon analyze VIDEO``: its visits (JSON: the contract of :mod:`pipeline.desk.analyze`)."""
+    from pipeline.desk.analyze import DeskInputError, analyze_video, video_text
+
+    try:
+        document = analyze_video(settings, path, buttons_path=buttons_path, meta_path=meta_path,
+                                 process=process_contact)
+    except DeskInputError as error:
+        raise BadInput(str(error)) from None
+    if as_json:
+        print_json(document)
+    else:
+        click.echo(video_text(document, redacted_name(path.name)))
+    if document["problems"]:
         sys.exit(EXIT_FAILED)
 
 

@@ -16,8 +16,11 @@ from pipeline.tables import table
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def config(as_json: bool) -> None:
-    """Print the effective settings, secrets masked."""
-    values = load_settings().masked()
+    """Print the effective settings, secrets masked, and whether face images are kept (off by default)."""
+    from pipeline.desk.images import privacy_summary
+
+    settings = load_settings()
+    values = {**settings.masked(), "desk_images_summary": privacy_summary(settings)}
     if as_json:
         print_json(values)
     else:

@@ -1,7 +1,8 @@
-"""``cxmon demo``: a small, realistic set of calls and chats built on the spot, ingested and processed.
+"""``cxmon demo``: a small, realistic set of calls, chats and a service desk built on the spot, ingested and
+processed.
 
-What the demo set holds is :mod:`pipeline.cli.demo_set`; this module runs it and prints what a QA
-lead looks at first.
+What the demo set holds is :mod:`pipeline.cli.demo_set` (calls and chats) and :mod:`pipeline.cli.demo_desk`
+(a desk camera video and its button log); this module runs them and prints what a QA lead looks at first.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import click
 
 from pipeline.cli.common import load_settings
 from pipeline.cli.contacts_view import contact_document, contact_rows, format_contact, format_contact_table
+from pipeline.cli.demo_desk import analyze_demo_desk, desk_demo_video, desk_text, missing_camera_packages
 from pipeline.cli.demo_set import write_demo_set
 from pipeline.settings import Settings
 
@@ -52,8 +54,17 @@ def run_demo(
     store = open_store(settings)
     print(f"building demo calls in {directory} ...", file=sys.stderr)
     write_demo_set(directory)
+    missing = missing_camera_packages()
+    if missing:  # the calls and chats still make a demo
+        print(f"no desk in the demo: {', '.join(missing)} not installed (the desk camera: bash scripts/setup.sh "
+              "diarization,vision)", file=sys.stderr)
+        desk_files = None
+    else:
+        print(f"building the demo desk video in {directory / 'desk'} ...", file=sys.stderr)
+        desk_files = desk_demo_video(directory / "desk")  # ingested with the rest, as `cxmon ingest` takes it
     report = ingest_paths(store, [directory], settings=settings, progress=not as_json and sys.stderr.isatty())
     result = process(settings)
+    desk = analyze_demo_desk(settings, *desk_files) if desk_files else None
     contacts = [contact_document(store, c) for c in store.catalog.contacts()]
     summary = {
         "demo_dir": str(directory),
@@ -61,6 +72,7 @@ def run_demo(
         "process": {k: result[k] for k in ("contacts", "failed", "stages_run")},
         "contacts": contacts,
         "errors": [asdict(e) for e in store.catalog.errors()],
+        "desk": desk,
     }
     if as_json:
         echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
@@ -76,10 +88,13 @@ def run_demo(
         echo(format_contact(max(calls, key=lambda document: len(document["events"]))) + "\n")
     if chats:
         echo(format_contact(max(chats, key=lambda document: len(document["turns"]))) + "\n")
+    if desk:
+        echo(desk_text(desk) + "\n")
     echo("The speech here is synthetic (Russian: Festival's voice, English: espeak-ng); Whisper reads both,\n"
          "and timings and features do not depend on the voice.\n")
     echo("Problems found (cxmon errors):")
     for error in store.catalog.errors():
         echo(f"  ! {error.message}\n    raw bytes kept at {error.quarantine_key}")
-    echo("\nNext: `cxmon ls`, `cxmon show ID`, `cxmon ingest YOUR_FOLDER`, `cxmon process`.")
+    echo("\nNext: `cxmon ls`, `cxmon show ID`, `cxmon ingest YOUR_FOLDER`, `cxmon process`"
+         + (f", `cxmon analyze {desk['video']} --json`." if desk else "."))
     return summary

@@ -1,4 +1,4 @@
-"""``cxmon report`` and ``cxmon surveys invite | consent``: survey metrics, who may be surveyed, consent."""
+"""``cxmon report`` and ``cxmon surveys invite | consent``: survey (or desk) metrics, who may be surveyed, consent."""
 
 from __future__ import annotations
 
@@ -14,26 +14,45 @@ from pipeline.settings import Settings
 from pipeline.tables import table
 
 
+SURVEY_BY = ("operator", "team", "channel")
+DESK_BY = ("desk", "operator", "site", "day")
+
+
 @click.command()
-@click.option("--by", "by", multiple=True, type=click.Choice(["operator", "team", "channel"]),
-              help="Group by this (repeat for several); default: operator.")
+@click.option("--desk", "desk", is_flag=True, help="Desk metrics (visitors, rated, silent, dissatisfied share of "
+                                                   "the served, emotions, dwell) instead of survey metrics.")
+@click.option("--by", "by", multiple=True, type=click.Choice(sorted({*SURVEY_BY, *DESK_BY})),
+              help="Group by this (repeat for several); surveys: operator, team, channel (default: operator); "
+                   "--desk: desk, operator, site, day (default: desk).")
 @click.option("--total", is_flag=True, help="One row for everything (no grouping).")
 @click.option("--period", type=click.Choice(["day", "week", "month"]), help="Also split by period.")
-@click.option("--since", help="Surveys sent or answered at or after this date (ISO 8601).")
+@click.option("--since", help="Surveys sent or answered (--desk: visits that arrived) at or after this date "
+                              "(ISO 8601).")
 @click.option("--until", help="... and before this date; also the moment the report describes (default: now).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write CSV, Parquet and PNG plots here (default: {home}/reports).")
 @click.option("--no-files", is_flag=True, help="Only print the table.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def report(by: tuple[str, ...], total: bool, period: str | None, since: str | None, until: str | None,
+def report(desk: bool, by: tuple[str, ...], total: bool, period: str | None, since: str | None, until: str | None,
            out_dir: Path | None, no_files: bool, as_json: bool) -> None:
-    """Survey metrics: NPS, CSAT, CES, CSI, dissatisfied share, response, ignore and STOP rates, money at risk."""
+    """Survey metrics: NPS, CSAT, CES, CSI, dissatisfied share, response, ignore and STOP rates, money at risk.
+
+    With --desk: desk metrics per desk, operator, site or day, and their plots."""
     from datetime import UTC
 
     from pipeline.surveys.report import format_report
 
     settings = load_settings()
     end = parse_when(until, "--until", settings)
+    if desk:
+        desk_report_command(settings, by=by, total=total, period=period, since=parse_when(since, "--since", settings),
+                            until=end, out_dir=None if no_files else out_dir or settings.home / "reports",
+                            as_json=as_json)
+        return
+    wrong = [b for b in by if b not in SURVEY_BY]
+    if wrong:
+        raise click.UsageError(f"--by {wrong[0]}: expected one of {', '.join(SURVEY_BY)} for survey metrics "
+                               f"(--by {wrong[0]} is for desk metrics: add --desk)")
     rows, paths = survey_report(
         settings, by=() if total else (by or ("operator",)), period=period,
         since=parse_when(since, "--since", settings), until=end, as_of=end or datetime.now(UTC),
@@ -77,6 +96,43 @@ def survey_report(
         paths = write_report(rows, answers, out_dir, invitations=invitations, period=period or "week", tz=tz,
                              as_of=as_of)
     return rows, paths
+
+
+def desk_report_command(settings: Settings, *, by: Sequence[str], total: bool, period: str | None,
+                        since: datetime | None, until: datetime | None, out_dir: Path | None, as_json: bool) -> None:
+    """``cxmon report --desk``: the desk metric rows printed, the CSV and plots written to ``out_dir``."""
+    from zoneinfo import ZoneInfo
+
+    from pipeline.desk.metrics import desk_metrics, desk_visits, format_desk_report, write_desk_report
+
+    wrong = [b for b in by if b not in DESK_BY]
+    if wrong:
+        raise click.UsageError(f"--by {wrong[0]}: expected one of {', '.join(DESK_BY)} with --desk")
+    if "day" in by and period not in (None, "day"):
+        raise click.UsageError(f"--by day and --period {period}: expected one of them")
+    period = "day" if "day" in by else period
+    keys = () if total else tuple(b for b in by if b != "day") or (() if "day" in by else ("desk",))
+    tz = ZoneInfo(settings.timezone)
+    visits, unprocessed = desk_visits(open_configured_store().catalog, since=since, until=until)
+    if unprocessed:
+        click.echo(f"{unprocessed} desk visits are not processed yet and are left out (run `cxmon process`)",
+                   err=True)
+    if not visits:
+        message = ("no desk visits in this period" if since or until else "no desk visits") + \
+            ": ingest a desk video (cxmon ingest VIDEO.mp4) or run the desk camera, then `cxmon process`"
+        if as_json:
+            print_json({"rows": [], "files": [], "message": message})
+        else:
+            click.echo(message)
+        return
+    rows = desk_metrics(visits, by=keys, period=period, tz=tz)
+    paths = write_desk_report(rows, visits, out_dir, tz=tz) if out_dir is not None else []
+    if as_json:
+        print_json({"rows": rows, "files": [str(p) for p in paths]})
+        return
+    click.echo(format_desk_report(rows))
+    for path in paths:
+        click.echo(f"wrote {path}")
 
 
 @click.group()

@@ -29,8 +29,8 @@ def surveyed_rows(store: Store) -> tuple[list[dict[str, Any]], list[float], list
     for contact_id, mine in sorted(answers.items()):
         contact = store.catalog.get_contact(contact_id)
         features = {fs.name: fs.values for fs in store.catalog.feature_sets(contact_id)}.get("csi")
-        if contact is None or features is None:
-            continue  # not ingested or not processed yet
+        if contact is None or features is None or contact.channel == "desk":
+            continue  # not ingested or not processed yet; a desk visit has no text for the text model
         by_kind = {kind: [a.value for a in mine if a.kind == kind] for kind in ("csat", "nps", "ces")}
         rows.append({k: v for k, v in features.items() if k != "csi"})
         ratings.append(float(surveyed_csi(**by_kind)))

@@ -1,9 +1,14 @@
-"""The ``csi`` stage: predicted customer satisfaction (0-100) of a call or chat, with its reasons.
+"""The ``csi`` stage: predicted customer satisfaction (0-100) of a call, chat or desk visit, with its reasons.
 
-It reads the contact's stored transcript (call turns or chat messages, already redacted) with
-the sentiment probabilities the call or chat stage kept on its turns, builds the CSI feature
-row and asks the CSI model; the prediction is stored as a ``csi`` score from the ``model``
-with the features that moved it most.
+For a call or chat it reads the contact's stored transcript (call turns or chat messages, already
+redacted) with the sentiment probabilities the call or chat stage kept on its turns, builds the
+CSI feature row and asks the CSI model; the prediction is stored as a ``csi`` score from the
+``model`` with the features that moved it most.
+
+A desk visit has no words: its CSI comes from its ``desk`` feature set (the button when pressed,
+else the face; :mod:`features.desk_csi` has the formula) and is stored the same way, a ``csi``
+score from the ``model`` whose reasons are each term's signed points. A visit with no press and no
+emotion read gets no score (its feature set says ``csi: None``).
 """
 
 from __future__ import annotations
@@ -70,8 +75,29 @@ def csi_model(settings: Settings) -> CsiModel:
     return _model_in(settings.csi_model_dir) if settings.csi_model_dir else load_csi_model()
 
 
+def desk_csi_stage(store: Store, contact: Contact) -> FeatureSet:
+    """The CSI of a desk visit from its ``desk`` feature set (the desk stage runs first)."""
+    from features.desk import EMOTIONS
+    from features.desk_csi import desk_csi
+
+    desk = {fs.name: fs.values for fs in store.catalog.feature_sets(contact.contact_id)}.get("desk")
+    if desk is None:
+        raise ValueError(f"{contact.contact_id}: no desk features; expected the desk stage to run before csi")
+    found = desk_csi(button_value=desk.get("button_value"), rating=desk.get("rating"),
+                     emotion_shares={e: desk.get(f"emotion_{e}_share") for e in EMOTIONS},
+                     end_emotion=desk.get("end_emotion"), dwell_s=desk.get("dwell_s"), wait_s=desk.get("wait_s"))
+    if found.value is not None:
+        store.catalog.put_score(Score(contact.contact_id, "csi", found.value, "model", reasons=found.reasons))
+    return FeatureSet(contact_id=contact.contact_id, name="csi",
+                      values={"csi": found.value, "csi_basis": found.basis,
+                              **{f"csi_points_{name}": points for name, points in found.reasons.items()}})
+
+
 def csi_stage(store: Store, contact: Contact, settings: Settings) -> FeatureSet:
     from models.csi import contact_csi_row
+
+    if contact.channel == "desk":
+        return desk_csi_stage(store, contact)
 
     transcript = store.catalog.transcript(contact.contact_id)
     turns = [t for t in transcript.turns if t.text.strip()] if transcript else []

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pipeline.calls.ingest import RECORDINGS
 from pipeline.chats.ingest import CHAT_EXPORTS
+from pipeline.desk.sellers import SALES_FILES
+from pipeline.desk.video import DESK_BUTTON_LOGS, DESK_VIDEOS
 from pipeline.devices.files import DEVICE_FILES
 from pipeline.store.intake import InputKind
 from pipeline.surveys.ingest import SURVEY_FILES
@@ -18,8 +20,11 @@ from pipeline.surveys.ingest import SURVEY_FILES
 INPUT_KINDS: tuple[InputKind, ...] = (
     RECORDINGS,
     CHAT_EXPORTS,
+    DESK_VIDEOS,
+    DESK_BUTTON_LOGS,
     SURVEY_FILES,
     DEVICE_FILES,
+    SALES_FILES,
 )
 
 

@@ -13,6 +13,7 @@ plain printable ASCII travels as an RFC 8187 extended value (:func:`encode_metad
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -54,8 +55,10 @@ class ObjectStore(Protocol):
         """Store everything ``stream`` yields under ``key`` without holding it all in memory."""
         ...
 
-    def open(self, key: str) -> BinaryIO:
-        """A readable stream of the object; the caller closes it."""
+    def open(self, key: str, *, start: int = 0, length: int | None = None) -> BinaryIO:
+        """A readable stream of the object, or of ``length`` bytes of it from byte ``start`` (to its end
+        when None); the caller closes it. Only the range is read from the backend (a seek, an HTTP Range);
+        a range past the end gives fewer bytes, or none. See :func:`check_range`."""
         ...
 
     def stat(self, key: str) -> ObjectInfo: ...
@@ -75,6 +78,44 @@ def check_key(key: str) -> str:
     if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in key:
         raise ValueError(f"object key {key!r}; expected a relative path like 'raw/ab/abcdef...'")
     return key
+
+
+def check_range(start: int, length: int | None) -> tuple[int, int | None]:
+    """``(start, length)`` if they name a byte range (``start >= 0``, ``length`` None or ``>= 0``), else
+    raise ValueError.
+
+    >>> check_range(10, None), check_range(0, 0)
+    ((10, None), (0, 0))
+    """
+    if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+        raise ValueError(f"range start {start!r}; expected a byte offset >= 0")
+    if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < 0):
+        raise ValueError(f"range length {length!r}; expected a byte count >= 0, or None for the rest")
+    return start, length
+
+
+class LimitedReader(io.RawIOBase):
+    """At most ``length`` bytes of ``raw`` from where it stands; closing it closes ``raw``."""
+
+    def __init__(self, raw: BinaryIO, length: int) -> None:
+        self._raw = raw
+        self._left = length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._left <= 0:
+            return 0
+        view = memoryview(buffer)[: min(len(buffer), self._left)]
+        n = self._raw.readinto(view) or 0
+        self._left -= n
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 def encode_metadata_value(value: str) -> str:
@@ -132,8 +173,6 @@ def content_key(prefix: str, sha256_hex: str) -> str:
 
 
 def put_bytes(store: ObjectStore, key: str, data: bytes, **kwargs) -> ObjectInfo:
-    import io
-
     return store.put_stream(key, io.BytesIO(data), **kwargs)
 
 
@@ -193,11 +232,15 @@ class LocalObjectStore:
             raise
         return self.stat(key)
 
-    def open(self, key: str) -> BinaryIO:
+    def open(self, key: str, *, start: int = 0, length: int | None = None) -> BinaryIO:
+        start, length = check_range(start, length)
         try:
-            return self._path(key).open("rb")
+            fh = self._path(key).open("rb")
         except FileNotFoundError:
             raise ObjectNotFound(key) from None
+        if start:
+            fh.seek(start)  # past the end is allowed: reads then give b""
+        return fh if length is None else io.BufferedReader(LimitedReader(fh, length))
 
     def stat(self, key: str) -> ObjectInfo:
         path = self._path(key)

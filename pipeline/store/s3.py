@@ -11,6 +11,7 @@ from pipeline.store.objects import (
     ObjectNotFound,
     check_key,
     check_metadata,
+    check_range,
     decode_metadata_value,
     encode_metadata_value,
 )
@@ -82,14 +83,22 @@ class S3ObjectStore:
         )
         return self.stat(key)
 
-    def open(self, key: str) -> BinaryIO:
+    def open(self, key: str, *, start: int = 0, length: int | None = None) -> BinaryIO:
+        """The object's bytes; with ``start``/``length`` a GET with ``Range: bytes=start-(start+length-1)``,
+        so the server sends only those bytes."""
         from minio.error import S3Error
 
+        start, length = check_range(start, length)
+        if length == 0:  # minio reads length 0 as "to the end"; an empty range needs no request
+            self.stat(key)  # still ObjectNotFound for a missing key
+            return io.BytesIO(b"")
         try:
-            response = self._client.get_object(self.bucket, check_key(key))
+            response = self._client.get_object(self.bucket, check_key(key), offset=start, length=length or 0)
         except S3Error as error:
             if error.code == "NoSuchKey":
                 raise ObjectNotFound(key) from None
+            if error.code == "InvalidRange":  # start at or past the end: no bytes, as a local seek gives
+                return io.BytesIO(b"")
             raise
         return io.BufferedReader(_ResponseReader(response))
 

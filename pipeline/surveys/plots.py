@@ -25,18 +25,19 @@ SCALE_LABELS = {
 COLOURS = {"dissatisfied": "#d62728", "neutral": "#9e9e9e", "satisfied": "#2ca02c"}
 
 
-def _figure(width_in: float, height_in: float):
+def figure(width_in: float, height_in: float):
     from matplotlib.figure import Figure  # no pyplot: no global state, the Agg canvas is the default
 
     return Figure(figsize=(width_in, height_in), dpi=100, layout="constrained")
 
 
-def _empty_png(path: Path, title: str) -> Path:
-    fig = _figure(7, 3)
+def empty_png(path: Path, title: str, *, text: str = "no survey answers") -> Path:
+    """A plot that says there is nothing to draw (rather than no file, or an empty frame)."""
+    fig = figure(7, 3)
     ax = fig.subplots()
     ax.set_axis_off()
     ax.set_title(title)
-    ax.text(0.5, 0.5, "no survey answers", ha="center", va="center", fontsize=14, transform=ax.transAxes)
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=14, transform=ax.transAxes)
     fig.savefig(path)
     return path
 
@@ -45,13 +46,13 @@ def trend_png(answers: Sequence[SurveyAnswer], path: Path, *, period: str = "wee
     """Plot CSAT and CSI (0..100), NPS (-100..100) and the number of answers per period."""
     title = f"Survey scores per {period} (by answer time, {tz})"
     if not answers:
-        return _empty_png(path, title)
+        return empty_png(path, title)
     values: dict[str, dict[str, list[int]]] = defaultdict(lambda: {kind: [] for kind in KINDS})
     for answer in answers:
         values[period_of(answer.answered_at, period=period, tz=tz)][answer.kind].append(answer.value)
     labels = sorted(values)
     x = list(range(len(labels)))
-    fig = _figure(max(8.0, 0.5 * len(labels) + 3), 8)
+    fig = figure(max(8.0, 0.5 * len(labels) + 3), 8)
     top, middle, bottom = fig.subplots(3, 1, sharex=True, height_ratios=[3, 3, 1.6])
     def line(ax, metric, **style) -> None:
         # only the periods that have a value, so a line goes on across periods without that kind
@@ -87,8 +88,8 @@ def distribution_png(answers: Sequence[SurveyAnswer], path: Path) -> Path:
 
     title = "Distribution of survey answers"
     if not answers:
-        return _empty_png(path, title)
-    fig = _figure(14, 4.5)
+        return empty_png(path, title)
+    fig = figure(14, 4.5)
     for ax, kind in zip(fig.subplots(1, 3), KINDS):
         low, high = surveys.SCALES[kind]
         scale = list(range(low, high + 1))
@@ -117,12 +118,12 @@ def operators_png(answers: Sequence[SurveyAnswer], operators: Sequence[str | Non
     ranking = operator_ranking(answers, operators)
     title = "Operators by CSI, worst at the top"
     if not ranking:
-        return _empty_png(path, title)
+        return empty_png(path, title)
     shown = ranking[:limit]
     if len(ranking) > len(shown):
         title += f" ({len(shown)} lowest of {len(ranking)})"
     unassigned = sum(o is None for o in operators)
-    fig = _figure(9, 0.4 * len(shown) + 2)
+    fig = figure(9, 0.4 * len(shown) + 2)
     ax = fig.subplots()
     bars = ax.barh(range(len(shown)), [score for _, score, _ in shown],
                    color=[colormaps["RdYlGn"](score / 100) for _, score, _ in shown])

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from features.desk import EMOTIONS, IouTracker, Track, Visit, check_box, iou, visit_counts, visits
+from features.desk import (EMOTIONS, IouTracker, Track, Visit, check_box, desk_summary, dissatisfied, iou,
+                           linked_presses, longest_run_s, rating_of, visit_counts, visit_values, visits)
 
 
 def probs(emotion: str, p: float = 0.9) -> list[float]:
@@ -137,3 +138,103 @@ def test_empty_input_and_bad_options():
 
 def test_visit_dwell():
     assert Visit((1,), 2.0, 5.5, {}, None).dwell_s == 3.5
+
+
+# Buttons, ratings and the numbers of a served visit (issue 13, item 3 and 5)
+
+@pytest.mark.parametrize("value, rating", [
+    ("good", "good"), ("Neutral", "neutral"), (" bad ", "bad"), (1, "bad"), ("2", "bad"), (3, "neutral"),
+    ("4", "good"), (5, "good"), (0, None), ("6", None), ("4.5", None), ("great", None), (True, None), (None, None),
+])
+def test_ratings_from_button_values(value, rating):
+    assert rating_of(value) == rating
+
+
+SPANS = [(0.0, 10.0), (12.0, 20.0), (30.0, 40.0)]
+
+
+@pytest.mark.parametrize("presses, expected", [
+    ([5.0], [0, None, None]),                     # during the first visit
+    ([10.0], [0, None, None]),                    # at its very end
+    ([11.0], [0, None, None]),                    # after it, before the next arrives
+    ([12.0], [None, 0, None]),                    # at the next arrival: during that one
+    ([21.0, 25.0], [None, 1, None]),              # two after one visit: the last counts
+    ([41.0, 100.0, 100.1], [None, None, 1]),      # 100 s is within 60 s of 40 s; 100.1 is not
+    ([100.1], [None, None, None]),
+    ([], [None, None, None]),
+    ([35.0, 15.0, 5.0], [2, 1, 0]),               # presses in any order
+])
+def test_a_press_links_to_the_visit_it_rates(presses, expected):
+    assert linked_presses(SPANS, presses, window_s=60.0) == expected
+
+
+def test_each_press_links_once_and_overlapping_visits_give_it_to_the_one_leaving_first():
+    spans = [(0.0, 10.0), (2.0, 8.0), (0.0, 10.0)]
+    assert linked_presses(spans, [5.0], window_s=60.0) == [None, 0, None]
+    assert linked_presses(spans, [9.0], window_s=60.0) == [0, None, None]  # tie on leave: the first
+    assert linked_presses(spans, [9.0], window_s=0.0) == [0, None, None]
+    assert linked_presses(spans, [10.5], window_s=0.0) == [None, None, None]
+
+
+@pytest.mark.parametrize("spans, presses, window_s, message", [
+    ([(0.0, 1.0)], [1.0], -1.0, "window_s=-1.0; expected seconds >= 0"),
+    ([(2.0, 1.0)], [1.0], 60.0, r"span \(2.0, 1.0\); expected finite arrive_s <= leave_s"),
+    ([(0.0, math.nan)], [1.0], 60.0, "expected finite"),
+    ([(0.0, 1.0)], [math.inf], 60.0, r"press_times_s\[0\]=inf"),
+])
+def test_linking_refuses_nonsense(spans, presses, window_s, message):
+    with pytest.raises(ValueError, match=message):
+        linked_presses(spans, presses, window_s=window_s)
+
+
+def test_longest_angry_run():
+    series = [(0.0, "angry"), (0.2, "angry"), (0.4, "angry"), (0.6, "sad"), (0.8, "angry"), (1.0, "angry")]
+    assert longest_run_s(series, "angry") == pytest.approx(0.4)
+    assert longest_run_s([(3.0, "angry")], "angry") == 0.0
+    assert longest_run_s([], "angry") == 0.0
+    assert longest_run_s(series, "happy") == 0.0
+
+
+@pytest.mark.parametrize("rating, end, expected", [
+    ("bad", "happy", 1), ("neutral", "angry", 0), ("good", "sad", 0),
+    (None, "angry", 1), (None, "disgust", 1), (None, "sad", 1), (None, "fear", 0), (None, "neutral", 0),
+    (None, None, 0),
+])
+def test_dissatisfied(rating, end, expected):
+    assert dissatisfied(rating, end) == expected
+
+
+def test_visit_values_are_exact():
+    values = visit_values(arrive_s=2.0, leave_s=9.5, emotion_shares={"angry": 0.25, "sad": 0.25, "neutral": 0.5},
+                          end_emotion="sad", emotion_series=[(2.0, "angry"), (2.5, "angry"), (3.0, "neutral")],
+                          button_value=None)
+    assert values == {
+        "arrive_s": 2.0, "leave_s": 9.5, "dwell_s": 7.5, "emotion_angry_share": 0.25, "emotion_disgust_share": 0.0,
+        "emotion_fear_share": 0.0, "emotion_happy_share": 0.0, "emotion_sad_share": 0.25,
+        "emotion_surprise_share": 0.0, "emotion_neutral_share": 0.5, "negative_share": 0.5, "angry_run_s": 0.5,
+        "button_value": None, "rating": None, "rated": 0, "silent": 1, "dissatisfied": 1,
+    }
+    pressed = visit_values(arrive_s=2.0, leave_s=9.5, emotion_shares={}, end_emotion="sad", emotion_series=[],
+                           button_value="blue")  # a press whose value is no rating: not rated, not silent
+    assert (pressed["rated"], pressed["silent"], pressed["rating"], pressed["dissatisfied"]) == (0, 0, None, 1)
+    with pytest.raises(ValueError, match="emotion_shares names \\['joy'\\]"):
+        visit_values(arrive_s=0.0, leave_s=1.0, emotion_shares={"joy": 1.0}, end_emotion=None, emotion_series=[],
+                     button_value=None)
+    with pytest.raises(ValueError, match="expected finite arrive_s <= leave_s"):
+        visit_values(arrive_s=3.0, leave_s=1.0, emotion_shares={}, end_emotion=None, emotion_series=[],
+                     button_value=None)
+
+
+def test_the_dissatisfied_share_is_of_the_served_not_of_the_raters():
+    def visit(button, end):
+        return visit_values(arrive_s=0.0, leave_s=4.0, emotion_shares={end: 1.0}, end_emotion=end,
+                            emotion_series=[], button_value=button)
+
+    found = [visit("5", "happy"), visit("1", "happy"), visit(None, "angry"), visit(None, "neutral")]
+    summary = desk_summary(found)
+    assert summary["visits"] == 4 and summary["rated_visits"] == 2 and summary["silent_visits"] == 2
+    assert summary["dissatisfied_visits"] == 2 and summary["dissatisfied_share"] == 0.5  # 2 of 4 served
+    assert summary["rating_bad_share"] == 0.5 and summary["rating_good_share"] == 0.5  # of the 2 that pressed
+    assert summary["emotion_happy_share"] == 0.5 and summary["dwell_mean_s"] == 4.0
+    empty = desk_summary([])
+    assert empty["visits"] == 0 and empty["dissatisfied_share"] is None and empty["rating_good_share"] is None

@@ -115,3 +115,23 @@ def test_the_sample_reads_the_same_from_a_file(tmp_path):
     path = tmp_path / "devices.yaml"
     path.write_text(SAMPLE_YAML)
     assert [d.device_id for d in load_registry(path)] == ["box-3", "hid-4", "panel-5", "box-6", "tab-7"]
+
+
+def test_cameras_sit_at_registered_desks_and_a_bad_entry_names_its_line():
+    registry = read_registry(
+        "desks:\n  desk-3: {site: msk-1, operator: op-17}\n  desk-4: {site: spb-2}\n"
+        "cameras:\n  cam-3: {desk: desk-3, source: 0}\n  cam-4: {desk: desk-4, source: 'rtsp://10.0.0.5/s1'}\n",
+        "site.yaml")
+    assert len(registry) == 0  # cameras only: no button device
+    assert [(c.camera_id, c.desk_id, c.site_id, c.operator_id, c.source) for c in registry.cameras_at("msk-1")] == [
+        ("cam-3", "desk-3", "msk-1", "op-17", 0)]
+    assert [c.camera_id for c in registry.cameras_at()] == ["cam-3", "cam-4"]
+    with pytest.raises(RegistryError) as bad:
+        read_registry("desks:\n  desk-3: {site: msk-1}\ncameras:\n  cam-1: {desk: desk-9, source: 0}\n"
+                      "  cam-2: {desk: desk-3, source: true}\n  cam-3: {desk: desk-3, source: 0, fps: 5}\n", "site.yaml")
+    assert bad.value.problems == [
+        "site.yaml:4: camera 'cam-1': desk str 'desk-9' is not under desks; expected one of desk-3",
+        "site.yaml:5: camera 'cam-2': source is bool True; expected a camera index (0, 1, ...), a video file or an "
+        "rtsp:// or http:// URL",
+        "site.yaml:6: camera 'cam-3': unknown key 'fps'; expected desk, source",
+    ]

@@ -322,9 +322,9 @@ def _sidecars(w: _Writer) -> None:
     w.sidecar("meta in cp1251", meta, json.dumps({"team": "Карты"}, ensure_ascii=False).encode("cp1251"),
               "not UTF-8 text")
     w.bad_file("orphan events sidecar", "events sidecar", "orphan.events.json", _events(("hangup", 1.0)),
-               "no recording or chat named orphan.* beside it")
+               "no recording or chat or desk video named orphan.* beside it")
     w.bad_file("orphan meta sidecar", "meta sidecar", "lonely.meta.json", json.dumps({"team": "x"}),
-               "no recording or chat named lonely.* beside it")
+               "no recording or chat or desk video named lonely.* beside it")
     chat = w.raw("meta-roles.txt", "20.11.2026, 10:05 - Мария: Добрый вечер\n")
     w.bad_file("chat meta with an unknown role", "meta sidecar", "meta-roles.meta.json",
                json.dumps({"roles": {"Мария": "boss"}}, ensure_ascii=False),

@@ -81,7 +81,9 @@ def test_any_file_name_is_ingested_or_recorded_on_every_store(store, tmp_path):
         assert error.quarantine_key.endswith("/" + key_name(path.name))
         assert get_bytes(store.objects, error.quarantine_key) == path.read_bytes()
         meta = store.objects.stat(error.quarantine_key).metadata
-        assert (meta["source"], meta["reason"]) == (path.name, error.message)
+        # the reason is the message, cut where it would pass the object store's metadata limit
+        assert meta["source"] == path.name and error.message.startswith(meta["reason"])
+        assert len(meta["reason"]) >= min(len(error.message), 200)
 
     again = ingest_paths(store, [folder])  # names are stable: nothing new, nothing duplicated
     assert (again.new, len(again.existing)) == ([], len(GOOD_NAMES))

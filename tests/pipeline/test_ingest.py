@@ -67,7 +67,7 @@ EXPECTED_PROBLEMS = {
     "truncated.wav": "truncated",
     "notes.docx": "unsupported file type",
     "notes.txt": "no line starts a WhatsApp message",
-    "orphan.events.json": "no recording or chat named orphan.* beside it",
+    "orphan.events.json": "no recording or chat or desk video named orphan.* beside it",
     "surround.wav": "6 channels; expected 1 or 2",
     "studio.flac": "sample rate 96000 Hz",
     "silence.wav": "holds no audio samples",

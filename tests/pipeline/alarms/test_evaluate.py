@@ -281,3 +281,60 @@ def test_answers_that_arrive_later_raise_the_complaint_once(alarm_store, tmp_pat
     assert [a.contact_id for a in alarm_store.catalog.alarms(rule="complaint")] == ["c1", "c3", "c2"]
     assert evaluate_new_answers(alarm_store, settings, NOW + timedelta(hours=3), sinks=sinks).raised == []
     assert [a.contact_id for a in recorder.sent] == ["c1", "c3"]
+
+
+# desk visits under the shipped rules -------------------------------------------------------------------
+
+def _desk_visit(store, contact_id, values, minutes=-30):
+    from pipeline.csi.stage import csi_stage
+    from tests.pipeline.desk.metric_samples import add_desk_visit
+
+    visit = add_desk_visit(store, contact_id, values, started_at=NOW + timedelta(minutes=minutes), operator="op-7")
+    csi_stage(store, visit, Settings())
+    return visit
+
+
+def test_a_bad_press_or_an_angry_run_raises_a_desk_alarm_once(alarm_store, tmp_path):
+    from tests.pipeline.desk.metric_samples import desk_values
+
+    settings = Settings(home=tmp_path / "home")  # the shipped rules
+    bad = _desk_visit(alarm_store, "desk-bad", desk_values(button="1", shares={"angry": 0.5, "neutral": 0.5},
+                                                         end="angry", angry_run_s=3.0))
+    assert alarm_stage(alarm_store, bad, settings, now=NOW).values == {"alarms": 1, "alarm_rules": "desk_bad_press"}
+    [alarm] = alarm_store.catalog.alarms(contact_id="desk-bad")
+    # CSI 0 from the press, but low_csi stays quiet on a rated visit: the press is the alarm
+    assert alarm.message == "Bad rating at desk D1 (site S1) on desk-bad: pressed 1 (operator op-7)"
+    assert (alarm.severity, alarm.operator_id, alarm.details["values"]) == ("warning", "op-7", {"desk.rating": "bad"})
+
+    angry = _desk_visit(alarm_store, "desk-angry", desk_values(shares={"angry": 0.5, "neutral": 0.5}, end="angry",
+                                                             angry_run_s=6.4))
+    features = alarm_stage(alarm_store, angry, settings, now=NOW)
+    assert features.values == {"alarms": 2, "alarm_rules": "desk_angry_face,low_csi"}  # silent: CSI 5 from the face
+    messages = sorted(a.message for a in alarm_store.catalog.alarms(contact_id="desk-angry"))
+    assert messages == ["Angry face for 6 s in a row at desk D1 (site S1) on desk-angry (operator op-7)",
+                        "Low predicted CSI 5 on desk desk-angry (operator op-7)"]
+    calm = _desk_visit(alarm_store, "desk-calm", desk_values(button="good", shares={"angry": 0.2, "neutral": 0.8},
+                                                           angry_run_s=4.8))
+    assert alarm_stage(alarm_store, calm, settings, now=NOW).values == {"alarms": 0, "alarm_rules": None}
+    # evaluated again (a survey answer arrived, a rerun): nothing is raised twice
+    alarm_stage(alarm_store, bad, settings, now=NOW + timedelta(minutes=5))
+    alarm_stage(alarm_store, angry, settings, now=NOW + timedelta(minutes=5))
+    assert len(alarm_store.catalog.alarms()) == 3
+
+
+def test_a_day_with_too_many_dissatisfied_desk_visits_raises_once_a_day(alarm_store, tmp_path):
+    from tests.pipeline.desk.metric_samples import desk_values
+
+    settings = Settings(home=tmp_path / "home")
+    for i in range(10):  # 2 bad presses and 1 silent sad end in 10 visits: 30 % > 20 %, each processed as it comes
+        if i == 9:
+            assert not alarm_store.catalog.alarms(rule="desk_dissatisfied_share_today")  # 9 visits: under min_count
+        values = desk_values(button="2") if i < 2 else desk_values(end="sad") if i == 2 else desk_values()
+        alarm_stage(alarm_store, _desk_visit(alarm_store, f"desk-{i}", values, minutes=-60 + i), settings, now=NOW)
+    [alarm] = alarm_store.catalog.alarms(rule="desk_dissatisfied_share_today")
+    assert alarm.message == "3 of 10 desk visits today left dissatisfied (30%)"
+    assert (alarm.contact_id, alarm.severity, alarm.details["matched"], alarm.details["count"]) == (None, "critical",
+                                                                                                  3, 10)
+    later = _desk_visit(alarm_store, "desk-10", desk_values(button="1"), minutes=-5)
+    alarm_stage(alarm_store, later, settings, now=NOW)
+    assert len(alarm_store.catalog.alarms(rule="desk_dissatisfied_share_today")) == 1  # cooldown 1d

@@ -62,7 +62,7 @@ def test_validate_the_shipped_examples_exits_0(home):
 
     result = _cxmon("checklist", "validate", *map(str, shipped_checklist_paths()))
     assert result.exit_code == 0, result.output
-    assert len(result.output.splitlines()) == 3 and all(": ok, " in line for line in result.output.splitlines())
+    assert len(result.output.splitlines()) == 4 and all(": ok, " in line for line in result.output.splitlines())
 
 
 def test_score_prints_answers_evidence_and_scores_and_stores_them(stored_call):

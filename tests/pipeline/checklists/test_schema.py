@@ -85,7 +85,7 @@ def test_a_good_checklist_is_read_into_sections_items_and_rules(tmp_path):
 
 def test_the_shipped_examples_are_valid_and_realistic():
     forms = shipped_checklists()
-    assert [f.id for f in forms] == ["en_service_call", "ru_bank_call", "ru_bank_chat"]
+    assert [f.id for f in forms] == ["en_service_call", "ru_bank_call", "ru_bank_chat", "ru_bank_desk"]
     assert checklist_problems(shipped_checklist_paths()) == []
     for form in forms:
         assert 8 <= len(form.items) <= 15, form.id
@@ -130,7 +130,7 @@ def test_every_problem_is_reported_at_its_line(tmp_path):
         "at most 54 characters",
         f"{f}:4: checklist: unknown key 'colour'; expected some of "
         "['id', 'title', 'version', 'description', 'applies_to', 'sections']",
-        f"{f}:5: applies_to: channels 'fax'; expected some of ['call', 'chat']",
+        f"{f}:5: applies_to: channels 'fax'; expected some of ['call', 'chat', 'desk']",
         f"{f}:8: section a: weight 0; expected > 0",
         f"{f}:12: item x: weight -1; expected > 0",
         f"{f}:13: item x: duplicate id (first at line 10)",

@@ -32,10 +32,10 @@ def _answers(store, contact_id: str, checklist_id: str) -> dict[str, tuple]:
             for r in store.catalog.checklist_results(contact_id, checklist_id)}
 
 
-def test_the_stage_runs_after_csi_on_calls_and_chats():
+def test_the_stage_runs_after_csi_on_calls_chats_and_desk_visits():
     names = [s.name for s in STAGES]
     assert names.index("checklist") == names.index("csi") + 1
-    assert STAGES[names.index("checklist")].channels == {"call", "chat"}
+    assert STAGES[names.index("checklist")].channels == {"call", "chat", "desk"}
 
 
 @pytest.fixture
@@ -116,7 +116,8 @@ def test_a_sites_checklists_replace_the_shipped_ones(tmp_path):
     path = tmp_path / "site.yaml"
     path.write_text(textwrap.dedent(SITE_FORM), encoding="utf-8")
     assert [c.id for c in configured_checklists(Settings(checklists=[path]))] == ["site_chat"]
-    assert [c.id for c in configured_checklists(Settings())] == ["en_service_call", "ru_bank_call", "ru_bank_chat"]
+    assert [c.id for c in configured_checklists(Settings())] == ["en_service_call", "ru_bank_call", "ru_bank_chat",
+                                                                 "ru_bank_desk"]
     path.write_text(textwrap.dedent(SITE_FORM) + "      - {id: polite, text: again}\n", encoding="utf-8")
     with pytest.raises(ChecklistError, match=r"site.yaml:9: item polite: duplicate id \(first at line 8\)"):
         configured_checklists(Settings(checklists=[path]))  # a changed file is read again
@@ -169,3 +170,49 @@ def test_a_checklist_may_name_the_tags_of_the_sites_own_phrase_dictionary(tmp_pa
         configured_checklists(Settings(checklists=[form]))
     [checklist] = configured_checklists(Settings(checklists=[form], phrase_dictionaries={"ru": phrases}))
     assert checklist.tags() == {"upsell"}
+
+
+# desk visits ----------------------------------------------------------------------------------------
+
+def test_the_shipped_desk_form_on_desk_visits(store):
+    from pipeline.csi.stage import csi_stage
+    from tests.pipeline.desk.metric_samples import add_desk_visit, desk_values
+
+    happy = add_desk_visit(store, "desk-happy", desk_values(button="5", shares={"happy": 1.0}, end="happy",
+                                                           dwell_s=300.0, wait_s=100.0))
+    silent_sad = add_desk_visit(store, "desk-sad", desk_values(shares={"neutral": 0.75, "sad": 0.25}, end="sad",
+                                                              dwell_s=1000.0, wait_s=100.0))
+    angry = add_desk_visit(store, "desk-angry", desk_values(button="1", shares={"angry": 0.5, "neutral": 0.5},
+                                                           end="angry", dwell_s=1000.0, angry_run_s=8.0))
+    for contact in (happy, silent_sad, angry):
+        csi_stage(store, contact, Settings())
+        assert checklist_stage(store, contact, Settings()).values["checklists"] == 1  # only the desk form
+    pending = ("pending", None, False)
+    assert _answers(store, "desk-sad", "ru_bank_desk") == {
+        "rated": ("auto", 0.0, False), "not_dissatisfied": ("auto", 0.0, False),  # critical: zeroes the section
+        "csi_ok": ("auto", 0.0, False),                                           # CSI 10.83 < 40
+        "no_angry_run": ("auto", 1.0, False), "mostly_calm": ("auto", 1.0, False), "courtesy": pending,
+        "dwell_norm": ("auto", 0.0, False), "wait_norm": ("auto", 1.0, False), "solved": pending,
+    }
+    angry_answers = _answers(store, "desk-angry", "ru_bank_desk")
+    assert angry_answers["wait_norm"] == ("auto", None, True)  # no queue zone: not applicable
+    assert angry_answers["no_angry_run"] == ("auto", 0.0, False)
+    [evidence] = next(r for r in store.catalog.checklist_results("desk-angry", "ru_bank_desk")
+                      if r.item_id == "no_angry_run").evidence
+    assert evidence["note"] == "desk.angry_run_s = 8 > 5 (max)"
+    totals = {c: store.catalog.scores(c, name="checklist:ru_bank_desk")[0].value
+              for c in ("desk-happy", "desk-sad", "desk-angry")}
+    # sad: feedback 0 (critical), mood 100, time (0 + 1) / 2 -> (0 * 40 + 100 * 30 + 50 * 30) / 100
+    assert totals == {"desk-happy": 100.0, "desk-sad": 45.0, "desk-angry": 0.0}
+
+
+def test_a_form_that_names_no_channel_is_not_put_on_desk_visits(store, tmp_path):
+    from tests.pipeline.desk.metric_samples import add_desk_visit, desk_values
+
+    path = tmp_path / "any.yaml"
+    path.write_text(textwrap.dedent(SITE_FORM).replace("applies_to: {channels: [chat], teams: [cards]}\n", ""),
+                    encoding="utf-8")
+    [form] = configured_checklists(Settings(checklists=[path]))
+    assert form.applies_to.channels == {"call", "chat"}
+    visit = add_desk_visit(store, "desk-1", desk_values())
+    assert checklist_stage(store, visit, Settings(checklists=[path])).values == {"checklists": 0}

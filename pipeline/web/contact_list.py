@@ -1,0 +1,27 @@
+"""The contact list as the API and the pages show it: :func:`pipeline.catalog.contact_query.contacts_page`
+(filters, scope, paging and search in SQL) with each row's time as ISO 8601 text.
+
+``ContactListQuery`` is the catalog's ``ContactFilter`` under the name the pages import.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipeline.catalog.contact_query import ContactFilter, contacts_page as _contacts_page
+from pipeline.users import ContactScope
+
+if TYPE_CHECKING:
+    from pipeline.catalog import Catalog
+
+ContactListQuery = ContactFilter
+
+
+def contacts_page(catalog: Catalog, query: ContactFilter, scope: ContactScope, *, limit: int, offset: int,
+                  sort: str = "-started_at") -> tuple[list[dict[str, Any]], int]:
+    """One page of the contacts ``scope`` may see that pass ``query``, and how many pass in all: rows with
+    ``contact_id``, ``channel``, ``operator_id``, ``team``, ``started_at`` (ISO text or None), ``csi``,
+    ``checklist`` (the lowest checklist score), ``alarms`` (count), ``sentiment`` and ``negative_share``
+    (the customer's). ValueError names a bad filter, sort, limit or offset."""
+    rows, total = _contacts_page(catalog, query, scope, limit=limit, offset=offset, sort=sort)
+    return [{**row, "started_at": row["started_at"].isoformat() if row["started_at"] else None} for row in rows], total
