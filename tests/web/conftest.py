@@ -9,6 +9,7 @@ unredacted transcripts), operators olga (op1) and oleg (op2), and dan (a reviewe
 from __future__ import annotations
 
 import contextlib
+import os
 import io
 import wave
 from collections.abc import Iterator
@@ -89,6 +90,16 @@ USERS = {  # name: (role, operator id, team, unredacted, password)
     "olga": ("operator", "op1", None, False, PASSWORD), "oleg": ("operator", "op2", None, False, None),
     "dan": ("reviewer", None, None, False, PASSWORD),
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_cxmon_settings_from_outside():
+    """The app here is built from the settings each test names: a CXMON_* variable another test left in
+    the environment (``cxmon --config FILE`` sets CXMON_CONFIG) must not point it at another store."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [k for k in os.environ if k.startswith("CXMON_") and not k.startswith("CXMON_TEST_")]:
+            patch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
