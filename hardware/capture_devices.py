@@ -12,11 +12,10 @@ or goes away (unplugged, no such port) is tried again after 1, 2, 4 ... s (cappe
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import re
-import select
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hardware.camera import backoff_delays
-from hardware.keyboard import EVIOCGRAB, KeyboardParser
+from hardware.keyboard import read_input_device
 from hardware.registry import Camera, Device, DeviceInputError, Registry
 from hardware.spool import Spool
 from pipeline.records import DeviceEvent
@@ -100,35 +99,13 @@ def capture_plan(registry: Registry, site: str) -> CapturePlan:
 def read_keyboard(path: str, device: Device, *, stop: Callable[[], bool], poll_s: float = 0.5,
                   grab: bool = True) -> Iterator[DeviceEvent | DeviceInputError]:
     """Presses and errors from the event file at ``path`` until ``stop()`` (checked every ``poll_s``)
-    or the end of the file. Unlike :func:`hardware.keyboard.read_input_device` it never blocks in a
-    read, so a capture stops on time when nobody presses; a file that is not an input device (a
-    FIFO replaying a recorded stream) is read without being grabbed."""
-    parser = KeyboardParser(device)
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        if grab:
-            import fcntl
-
-            try:
-                fcntl.ioctl(fd, EVIOCGRAB, 1)
-            except OSError as error:
-                if error.errno not in (errno.ENOTTY, errno.EINVAL):
-                    raise
-                log.warning("%s: not an input device; read without grabbing it", path)
-        while not stop():
-            ready, _, _ = select.select([fd], [], [], poll_s)
-            if not ready:
-                continue
-            try:
-                data = os.read(fd, parser.format.size * 64)
-            except BlockingIOError:
-                continue
-            if not data:
-                break
-            yield from parser.feed(data)
-        yield from parser.close()
-    finally:
-        os.close(fd)
+    or the end of the file: :func:`hardware.keyboard.read_input_device` without blocking, so a capture
+    stops on time when nobody presses; a file that is not an input device (a FIFO replaying a
+    recorded stream) is read without being grabbed."""
+    is_device = stat.S_ISCHR(os.stat(path).st_mode)
+    if grab and not is_device:
+        log.warning("%s: not an input device; read without grabbing it", path)
+    return read_input_device(path, device, grab=grab and is_device, stop=stop, poll_s=poll_s)
 
 
 def _state_path(state_dir: Path, port: str) -> Path:

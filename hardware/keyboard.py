@@ -96,22 +96,31 @@ def input_event_bytes(sec: int, usec: int, type_: int, code: int, value: int, *,
 
 
 def read_input_device(path: str, device: Device, *, grab: bool = True, stop: Callable[[], bool] = lambda: False,
-                      chunk_events: int = 64) -> Iterator[Parsed]:
+                      chunk_events: int = 64, poll_s: float | None = None) -> Iterator[Parsed]:
     """Presses and errors read from the event file at ``path`` (``/dev/input/by-id/...-event-kbd``).
 
     With ``grab`` the device is taken for this reader alone (``EVIOCGRAB``), so a press does not
     also type a digit into whatever has the focus. Stops at the end of the file (a recorded
-    stream) or when ``stop()`` says so between reads.
+    stream) or when ``stop()`` says so between reads; with ``poll_s`` a read never blocks, and
+    ``stop()`` is asked at least every ``poll_s`` seconds even when nobody presses.
     """
     parser = KeyboardParser(device)
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | (os.O_NONBLOCK if poll_s is not None else 0))
     try:
         if grab:
             import fcntl
 
             fcntl.ioctl(fd, EVIOCGRAB, 1)
         while not stop():
-            data = os.read(fd, parser.format.size * chunk_events)
+            if poll_s is not None:
+                import select
+
+                if not select.select([fd], [], [], poll_s)[0]:
+                    continue
+            try:
+                data = os.read(fd, parser.format.size * chunk_events)
+            except BlockingIOError:
+                continue
             if not data:
                 break
             yield from parser.feed(data)
