@@ -37,14 +37,19 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def shown_turn_text(turn, hide: bool) -> tuple[str, bool]:
+    """The turn's text as ``hide`` allows it and whether its words may be shown: not when the text held
+    personal data (it may span words: a phone number said in groups)."""
+    text = redacted(turn.text) if hide else turn.text
+    return text, text == turn.text
+
+
 def _turn(turn, hide: bool) -> dict[str, Any]:
     document = asdict(turn)
     del document["sentiment_proba"]  # kept in the catalog for the csi stage; not what people read
-    if hide:
-        text = redacted(turn.text)
-        if text != turn.text:
-            document["words"] = []
-        document["text"] = text
+    document["text"], words_shown = shown_turn_text(turn, hide)
+    if not words_shown:
+        document["words"] = []
     return document
 
 

@@ -18,6 +18,7 @@ from features.intervals import intersect, merge
 from pipeline.personal_data import redacted
 from pipeline.records import Contact, TelephonyEvent, Turn
 from pipeline.records.review_states import allowed_actions, answer_of
+from pipeline.web.contact_detail import shown_turn_text
 
 if TYPE_CHECKING:
     from pipeline.store import Store
@@ -110,10 +111,9 @@ def recording_peaks(store: Store, contact: Contact) -> dict[str, Any]:
 def _turns(turns: Sequence[Turn], *, unredacted: bool) -> list[dict[str, Any]]:
     out = []
     for index, turn in enumerate(turns):
-        text = turn.text if unredacted else redacted(turn.text)
-        # Personal data may span words (a phone number said in groups): a tagged turn shows its text only.
-        words = [] if text != turn.text else [{"text": w.text, "start_s": round(w.start_s, 3),
-                                               "end_s": round(w.end_s, 3)} for w in turn.words]
+        text, words_shown = shown_turn_text(turn, not unredacted)
+        words = [{"text": w.text, "start_s": round(w.start_s, 3), "end_s": round(w.end_s, 3)}
+                 for w in turn.words] if words_shown else []
         out.append({"index": index, "speaker": turn.speaker, "speaker_id": turn.speaker_id or turn.speaker,
                     "start_s": round(turn.start_s, 3), "end_s": round(turn.end_s, 3), "text": text,
                     "words": words, "sentiment": turn.sentiment, "tags": list(turn.tags)})
