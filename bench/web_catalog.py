@@ -33,13 +33,13 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
 from pipeline.catalog import Catalog  # noqa: E402
+from pipeline.store import Store  # noqa: E402
 from pipeline.catalog.contact_query import ContactFilter, contacts_page  # noqa: E402
 from pipeline.catalog.contact_text import contact_tags, contact_text, contact_text_rows  # noqa: E402
 from pipeline.catalog.schema import (alarms, checklist_results, contacts, feature_sets, scores,  # noqa: E402
@@ -154,7 +154,6 @@ def queries(n: int) -> list[tuple[str, ContactFilter, object, dict]]:
 
 
 def bench_queue(store, repeat: int) -> list[tuple[str, float, str]]:
-    from pipeline.catalog import queue_query
     from pipeline.review.queue import fill_queue, pick_for_review, pick_queue, review_candidates
 
     found = []
@@ -171,30 +170,37 @@ def bench_queue(store, repeat: int) -> list[tuple[str, float, str]]:
     seconds, queue = median_s(lambda: fill_queue(store, "fresh0", at=T0, rng=random.Random(2), n=10), repeat)
     found.append(("review queue: fill_queue, open queue", seconds, f"{len(queue)} shown"))
     names = iter(range(10**6))
-
-    def page_data():  # what the queue page needs once pages.queue_rows asks the catalog for the queue's rows only
-        queue = fill_queue(store, f"data{next(names)}", at=T0, rng=random.Random(3), n=20)
-        ids = [a.contact_id for a in queue]
-        csi, alarm_counts = queue_query.model_csi(store.catalog, ids), store.catalog.alarm_counts_by_contact(ids)
-        contacts_ = [store.catalog.get_contact(cid) for cid in ids]
-        return [(c.contact_id, csi.get(c.contact_id), alarm_counts.get(c.contact_id, 0)) for c in contacts_], \
-            queue_query.waiting_contacts(store.catalog)
-
-    seconds, (rows, waiting) = median_s(page_data, repeat)
-    found.append(("review queue page data: fill_queue 20 + their CSI, alarms, contacts + waiting count", seconds,
-                  f"{len(rows)} rows, {waiting:,} waiting"))
     try:
+        from fastapi.testclient import TestClient
+
+        from pipeline.settings import Settings
         from pipeline.users import User
+        from pipeline.users.accounts import add_user
+        from pipeline.web.app import create_app
         from pipeline.web.pages import queue_rows
     except ImportError as error:  # the web extra is not installed
         print(f"queue page not measured: {error}", file=sys.stderr)
         return found
-    def page():
+
+    def rows():
         return queue_rows(store, User(user_id="u", name=f"page{next(names)}", role="reviewer"), at=T0)
 
-    seconds, (rows, waiting) = median_s(page, repeat)
+    seconds, (page_rows, waiting) = median_s(rows, repeat)
     found.append(("review queue page rows (pages.queue_rows, new reviewer)", seconds,
-                  f"{len(rows)} rows, {waiting:,} waiting"))
+                  f"{len(page_rows)} rows, {waiting:,} waiting"))
+    with tempfile.TemporaryDirectory() as home:
+        client = TestClient(create_app(Settings(home=Path(home)), store=store))
+        tokens = [add_user(store.catalog, f"bench-reviewer-{i}", "reviewer", language="en")[1] for i in range(repeat)]
+        pages = iter(tokens)
+
+        def page():  # a reviewer with no open queue: the pick, its rows and the HTML, through the app
+            response = client.get("/queue", headers={"Authorization": f"Bearer {next(pages)}"})
+            response.raise_for_status()
+            return response
+
+        seconds, response = median_s(page, repeat)
+        found.append(("review queue page: GET /queue through the app, new reviewer", seconds,
+                      f"{response.text.count('<tr') - 1} rows, {len(response.content):,} bytes"))
     return found
 
 
@@ -211,39 +217,49 @@ def bench(url: str, n: int, repeat: int) -> list[tuple[str, float, str]]:
     for name, filters, scope, page in queries(n):
         seconds, (rows, total) = median_s(lambda: contacts_page(catalog, filters, scope, **page), repeat)
         found.append((name, seconds, f"{len(rows)} rows of {total:,}"))
-    found += bench_queue(SimpleNamespace(catalog=catalog), repeat)
+    found += bench_queue(Store(catalog=catalog, objects=None), repeat)
     catalog.close()
     return found
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_bench(bench: Callable[[str, int, int, Path], list[tuple[str, float, str]]], argv: list[str] | None,
+              description: str, what: str = "") -> None:
+    """The command line every catalog benchmark shares: ``--contacts``, ``--repeat`` and ``--postgres ADMIN_URL``
+    (a new database there is filled, measured and dropped; else SQLite in a temporary folder). ``bench(url,
+    contacts, repeat, home)`` gives ``(name, seconds, result)`` rows, printed as a Markdown table in ms."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgres", metavar="ADMIN_URL",
                         help="a PostgreSQL server URL: a new database there is filled, measured and dropped")
     args = parser.parse_args(argv)
-    if args.postgres:
-        admin = sa.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        name = f"cxmon_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            found = bench(sa.make_url(args.postgres).set(database=name).render_as_string(hide_password=False),
-                          args.contacts, args.repeat)
-        finally:
+    with tempfile.TemporaryDirectory() as folder:
+        home = Path(folder)
+        if args.postgres:
+            admin = sa.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+            name = f"cxmon_bench_{uuid.uuid4().hex[:8]}"
             with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            admin.dispose()
-        dialect = "PostgreSQL"
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            found = bench(f"sqlite:///{Path(folder) / 'catalog.sqlite3'}", args.contacts, args.repeat)
-        dialect = "SQLite"
-    print(f"| {dialect}, {args.contacts:,} contacts, median of {args.repeat} | ms | result |")
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            try:
+                found = bench(sa.make_url(args.postgres).set(database=name).render_as_string(hide_password=False),
+                              args.contacts, args.repeat, home)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+                admin.dispose()
+            dialect = "PostgreSQL"
+        else:
+            found = bench(f"sqlite:///{home / 'catalog.sqlite3'}", args.contacts, args.repeat, home)
+            dialect = "SQLite"
+    print(f"| {dialect}, {args.contacts:,} contacts{', ' + what if what else ''}, median of {args.repeat} "
+          "| ms | result |")
     print("|---|---:|---|")
     for name, seconds, result in found:
         print(f"| {name} | {seconds * 1000:.0f} | {result} |")
+
+
+def main(argv: list[str] | None = None) -> None:
+    run_bench(lambda url, n, repeat, home: bench(url, n, repeat), argv, __doc__)
 
 
 if __name__ == "__main__":

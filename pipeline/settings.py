@@ -15,49 +15,10 @@ from typing import Any, Literal
 from pydantic import SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from pipeline.masking import MASK, masked_url
+
 DEFAULT_CONFIG_FILE = Path("cxmon.toml")
-MASK = "***"
 _DATABASE_URL = re.compile(r"^(sqlite|postgresql)(\+\w+)?://\S*$")
-
-# ``scheme://user:`` -- the password runs from here to the ``@`` before the host
-_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\[\s]*):(?=\S*@)")
-# ``user:password@host`` without a scheme, as one word
-_BARE_USERINFO = re.compile(r"^(?P<head>['\"(\[]?[^:/@'\"(\[]+:)\S*@(?=[^@]+$)")
-# ``password=``, ``sslpassword=``, ``api_key=``, ``access_token=``, ``X-Amz-Signature=``, ... in a query,
-# a fragment or a libpq ``key=value`` string
-_SECRET_PARAM = re.compile(r"(?P<head>(?:^|[?&;#\s])[\w.\-]*(?:pass(?:word|wd)?|pwd|secret|token|key|sig|"
-                           r"credential|auth)[\w.\-]*=)(?P<value>[^&;#\s]+)", re.IGNORECASE)
-
-
-def masked_url(text: str) -> str:
-    """``text`` (a URL, an endpoint, or a message quoting them) with every password and secret as ``***``.
-
-    Masks the password of ``user:password@`` and the value of query (or ``key=value``) parameters
-    whose name holds pass (password, passwd), pwd, secret, token, key, sig (signature), credential or
-    auth, in any case.
-
-    >>> masked_url("postgresql+psycopg://qa:pa@ss@db:5432/cxmon?sslmode=require&sslPassword=x")
-    'postgresql+psycopg://qa:***@db:5432/cxmon?sslmode=require&sslPassword=***'
-    """
-    text = _SECRET_PARAM.sub(lambda m: m["head"] + MASK, text)
-    pieces, start = [], 0
-    for match in _USERINFO.finditer(text):
-        if match.start() < start:
-            continue
-        rest_start = match.end()
-        token_end = next((i for i in range(rest_start, len(text)) if text[i].isspace()), len(text))
-        query_start = next((i for i in range(rest_start, token_end) if text[i] in "?#"), token_end)
-        # a password may hold "/" or even "@" unencoded: mask up to the last "@" before the query
-        password_end = text.rfind("@", rest_start, query_start)
-        if password_end < 0:
-            password_end = text.find("@", rest_start, token_end)
-        pieces += [text[start:rest_start], MASK]
-        start = password_end
-    text = "".join(pieces) + text[start:]
-    # "user:password@host:9000": an endpoint or a host without a scheme, alone or quoted in a message
-    return "".join(word if "://" in word else _BARE_USERINFO.sub(rf"\g<head>{MASK}@", word)
-                   for word in re.split(r"(\s+)", text))
-
 
 def config_file() -> Path | None:
     """The TOML file in force, or None when there is none."""
@@ -94,6 +55,16 @@ class Settings(BaseSettings):
 
     workers: int = 2
     """Contacts processed at once by the process flow."""
+
+    dask_address: str | None = None
+    """A Dask scheduler (``tcp://host:8786``): ``process_contacts`` then runs its contacts on that cluster's
+    workers (prefect-dask's ``DaskTaskRunner``) instead of ``workers`` threads here."""
+
+    flow_schedules: dict[str, str] = {"pickup_recordings": "*/2 * * * *", "process_contacts": "* * * * *",
+                                      "check_alarms": "*/5 * * * *", "train_csi": "0 3 * * 0",
+                                      "daily_report": "0 6 * * *", "apply_retention": "30 2 * * *"}
+    """Cron schedule of each flow ``cxmon flows serve`` deploys (flow name: cron, in ``timezone``); a flow
+    left out, or given ``""``, is deployed without a schedule (run it by hand: ``cxmon flows run NAME``)."""
 
     language: Literal["ru", "en"] = "ru"
     """Language of calls, passed to Whisper explicitly (auto-detection is weak on short Russian audio)."""
@@ -161,10 +132,11 @@ class Settings(BaseSettings):
 
     checklists: list[Path] = []
     """QA checklists (YAML, as ``pipeline/checklists/examples/*.yaml``) scored on every contact they
-    apply to, instead of the shipped examples."""
+    apply to, with those uploaded in the web app (``<home>/checklists/``), instead of the shipped examples."""
 
     alarm_rules: list[Path] = []
-    """Alarm rule files (YAML, as ``pipeline/alarms/default_rules.yaml``), instead of the shipped rules."""
+    """Alarm rule files (YAML, as ``pipeline/alarms/default_rules.yaml``), with those uploaded in the web
+    app (``<home>/alarm_rules/``), instead of the shipped rules."""
 
     alarm_webhook_url: str | None = None
     """Where the ``webhook`` sink POSTs each alarm as JSON, e.g. ``https://hooks.internal/cxmon``."""
@@ -220,6 +192,25 @@ class Settings(BaseSettings):
 
     desk_image_retention_days: float | None = None
     """Days kept face crops or frames stay before they are deleted; required when ``desk_images`` is on."""
+
+    recording_retention_days: float | None = None
+    """Days a contact's recording (and a chat export, a desk video) is kept in the object store after it
+    was ingested; None keeps them. ``cxmon retention`` and the ``apply_retention`` flow delete older ones."""
+
+    record_retention_days: float | None = None
+    """Days a contact's records (transcript, features, scores, answers, reviews, alarms, survey answers) are
+    kept in the catalog after the contact started; None keeps them."""
+
+    pickup_folder: Path | None = None
+    """A drop folder the call recorder exports into; the ``pickup`` flow ingests each new file once."""
+
+    pickup_s3_prefix: str | None = None
+    """``bucket/prefix`` on the S3 server of the settings that the recorder exports into; the ``pickup`` flow
+    ingests each new object once."""
+
+    pickup_settle_s: float = 10.0
+    """A file is taken once its size and time have not changed for this many seconds (it is still being
+    written before)."""
 
     # Messages never quote the value: it may be a secret or personal (see settings_problems)
     @field_validator("speakers", mode="before")
@@ -319,6 +310,14 @@ class Settings(BaseSettings):
 
     def objects_path(self) -> Path:
         return self.objects_dir or self.home / "objects"
+
+    def uploaded_checklists_dir(self) -> Path:
+        """Where checklists uploaded through the web app are kept, one ``<id>.yaml`` each."""
+        return self.home / "checklists"
+
+    def uploaded_alarm_rules_dir(self) -> Path:
+        """Where alarm rule files uploaded through the web app are kept, one ``<name>.yaml`` each."""
+        return self.home / "alarm_rules"
 
     def catalog_url_value(self) -> str:
         if self.catalog_url is not None:

@@ -25,7 +25,7 @@ from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pipeline.records import Alarm
-from pipeline.settings import masked_url
+from pipeline.masking import masked_url
 
 if TYPE_CHECKING:
     from pipeline.settings import Settings

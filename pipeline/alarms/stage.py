@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.records import Alarm, Contact, FeatureSet
@@ -25,11 +26,17 @@ log = logging.getLogger(__name__)
 ALARM_STAGE = "alarms"
 
 
+def rule_paths(settings: Settings) -> list[Path]:
+    """The ``alarm_rules`` files and those uploaded (``<home>/alarm_rules/*.yaml``); empty: the shipped rules."""
+    uploaded = settings.uploaded_alarm_rules_dir()
+    return [*settings.alarm_rules, *(sorted(uploaded.glob("*.yaml")) if uploaded.is_dir() else [])]
+
+
 def rules_from_settings(settings: Settings) -> RuleSet:
-    """The ``alarm_rules`` files, or the shipped rules when the setting is empty."""
+    """The rule files (:func:`rule_paths`), or the shipped rules when there are none."""
     from pipeline.alarms.rules import rules_for
 
-    return rules_for(settings.alarm_rules)
+    return rules_for(rule_paths(settings))
 
 
 def _summary(store: Store, contact: Contact) -> FeatureSet:

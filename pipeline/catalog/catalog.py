@@ -10,9 +10,11 @@ import sqlalchemy as sa
 from pipeline.catalog import migrate
 from pipeline.catalog.alarms import AlarmRecords
 from pipeline.catalog.checklists import ChecklistRecords
+from pipeline.catalog.coaching import CoachingRecords
 from pipeline.catalog.complaints import DeskRecords
 from pipeline.catalog.contact_text import write_contact_text
 from pipeline.catalog.devices import DeviceRecords
+from pipeline.catalog.pickup import PickupRecords
 from pipeline.catalog.reviews import ReviewRecords
 from pipeline.catalog.schema import contacts, errors, feature_sets, scores, stage_runs, telephony_events, transcripts
 from pipeline.catalog.sql import batches, utc as _utc
@@ -20,7 +22,7 @@ from pipeline.catalog.surveys import SurveyRecords
 from pipeline.catalog.users import UserRecords
 from pipeline.catalog.work import WorkRecords
 from pipeline.records import Contact, ErrorRecord, FeatureSet, Score, TelephonyEvent, Transcript, Turn, Word
-from pipeline.settings import masked_url
+from pipeline.masking import masked_url
 
 
 def _engine(url: str) -> sa.Engine:
@@ -40,7 +42,7 @@ def _engine(url: str) -> sa.Engine:
 
 
 class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, WorkRecords, DeviceRecords, DeskRecords,
-              UserRecords):
+              UserRecords, CoachingRecords, PickupRecords):
     """Contacts, their events, stage results, error records, surveys and consent, checklists, reviews,
     alarms, who works on what and desk device events, in one SQL database (the last six in the mixins of
     their own modules)."""

@@ -200,16 +200,17 @@ def _order(sort: str, csi, checklist, alarm_count) -> list:
 
 
 def contacts_page(catalog: Any, filters: ContactFilter, scope: Scope, *, limit: int = 50, offset: int = 0,
-                  sort: str = "-started_at") -> tuple[list[dict[str, Any]], int]:
+                  sort: str = "-started_at", max_limit: int = MAX_LIMIT) -> tuple[list[dict[str, Any]], int]:
     """One page of the contacts ``scope`` may see that pass ``filters``, and how many pass in all.
 
     Each row: ``contact_id``, ``channel``, ``operator_id``, ``team``, ``started_at`` (aware UTC),
     ``csi`` (the model's), ``checklist`` (the lowest checklist score), ``alarms`` (count),
     ``sentiment`` and ``negative_share`` (the customer's). ``catalog`` is a
-    :class:`pipeline.catalog.Catalog` (its ``engine`` is read).
+    :class:`pipeline.catalog.Catalog` (its ``engine`` is read). ``max_limit``: the largest page allowed
+    (an export asks for every row in one page).
     """
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise ValueError(f"limit={limit!r}; expected an integer 1..{MAX_LIMIT}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= max_limit:
+        raise ValueError(f"limit={limit!r}; expected an integer 1..{max_limit}")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise ValueError(f"offset={offset!r}; expected an integer >= 0")
     if not isinstance(filters, ContactFilter):

@@ -10,6 +10,7 @@ first stored is kept as it was.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -71,3 +72,21 @@ class DeviceRecords:
         """How many device events the catalog holds."""
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(device_events)).scalar_one()
+
+    def device_summary(self) -> list[dict[str, Any]]:
+        """Each device heard from: ``device_id``, ``desk_id`` (the latest named), ``events`` per kind and
+        ``last_at`` (aware UTC), by device id."""
+        d = device_events
+        query = (sa.select(d.c.device_id, d.c.kind, sa.func.count().label("events"), sa.func.max(d.c.at).label("last_at"),
+                           sa.func.max(d.c.desk_id).label("desk_id"))
+                 .group_by(d.c.device_id, d.c.kind).order_by(d.c.device_id, d.c.kind))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        found: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            device = found.setdefault(row.device_id, {"device_id": row.device_id, "desk_id": row.desk_id,
+                                                      "events": {}, "last_at": None})
+            device["events"][row.kind] = row.events
+            last = _utc(row.last_at)
+            device["last_at"] = max(filter(None, [device["last_at"], last]), default=None)
+        return list(found.values())

@@ -82,10 +82,17 @@ def load_checklists(paths: Iterable[Path | str], *, extra_tags: Iterable[str] = 
     return checklists
 
 
+def checklist_paths(settings: Settings) -> list[Path]:
+    """The site's checklist files: setting ``checklists`` and those uploaded (``<home>/checklists/*.yaml``);
+    the shipped examples when there are none."""
+    uploaded = settings.uploaded_checklists_dir()
+    paths = [*settings.checklists, *(sorted(uploaded.glob("*.yaml")) if uploaded.is_dir() else [])]
+    return paths or shipped_checklist_paths()
+
+
 def configured_checklists(settings: Settings) -> list[Checklist]:
-    """The site's checklists (setting ``checklists``), else the shipped examples."""
-    paths = settings.checklists or shipped_checklist_paths()
-    return load_checklists(paths, extra_tags=site_phrase_tags(settings))
+    """The site's checklists (:func:`checklist_paths`), else the shipped examples."""
+    return load_checklists(checklist_paths(settings), extra_tags=site_phrase_tags(settings))
 
 
 def contact_language(facts: ContactFacts, default: str) -> str:

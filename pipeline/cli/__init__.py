@@ -22,6 +22,7 @@ from pipeline.cli.demo import demo
 from pipeline.cli.desk import desk
 from pipeline.cli.devices import devices
 from pipeline.cli.model import model
+from pipeline.cli.pickup import pickup
 from pipeline.cli.review import review
 from pipeline.cli.serve import serve
 from pipeline.cli.surveys import report, surveys
@@ -32,14 +33,18 @@ from pipeline.cli.users import users
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML settings file (default: $CXMON_CONFIG, else ./cxmon.toml).")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
-def main(config_path: Path | None, verbose: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     """cxmon: quality monitoring for contact centres, offline."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     if not verbose:  # the S3 client's "Retrying ..." lines: an outage gets one line of ours instead
         logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
-    if config_path is not None:
+    if config_path is not None:  # for this command (and what it starts), not after it: main() may run in-process
+        before = os.environ.get("CXMON_CONFIG")
         os.environ["CXMON_CONFIG"] = str(config_path)
+        ctx.call_on_close(lambda: os.environ.__setitem__("CXMON_CONFIG", before) if before is not None
+                          else os.environ.pop("CXMON_CONFIG", None))
 
 
 main.add_command(config)
@@ -61,3 +66,4 @@ main.add_command(devices)
 main.add_command(desk)
 main.add_command(users)
 main.add_command(serve)
+main.add_command(pickup)

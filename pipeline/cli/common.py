@@ -52,7 +52,7 @@ def load_settings() -> Settings:
 
 def open_configured_store() -> Store:
     """The store the effective settings name; a store that cannot be reached is a clear error (exit 1)."""
-    from pipeline.settings import masked_url
+    from pipeline.masking import masked_url
     from pipeline.store import open_store
     from pipeline.store.outages import is_outage
 

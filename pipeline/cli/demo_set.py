@@ -147,6 +147,8 @@ DEMO_CHATS: dict[str, str] = {
         {"chat_id": "web-5521", "ts": "2026-11-20T16:20:00+00:00", "role": "customer", "author": "Tom",
          "text": "Still broken. Terrible service, I want to talk to a manager."},
     ]) + "\n",
+    "en-web-chat.meta.json": json.dumps({"roles": {"Kate": "agent"}, "operator_id": "op-kate", "team": "chat",
+                                         "language": "en"}, indent=2),
 }
 
 

@@ -13,7 +13,11 @@ from pipeline.cli.common import load_settings
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface: put TLS in front of it).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="TCP port.")
-def serve(host: str, port: int) -> None:
+@click.option("--trusted-proxy", "trusted_proxies", default="127.0.0.1", show_default=True,
+              help="Addresses (comma-separated) of the reverse proxy in front of cxmon whose X-Forwarded-For and "
+                   "X-Forwarded-Proto are believed: the client address then counts for the sign-in limit, and https "
+                   "marks the session cookie Secure. Requests from anywhere else are taken as they come.")
+def serve(host: str, port: int, trusted_proxies: str) -> None:
     """Serve the QA workspace and the API (OpenAPI at /openapi.json) until stopped (Ctrl-C)."""
     import uvicorn
 
@@ -21,4 +25,5 @@ def serve(host: str, port: int) -> None:
 
     app = create_app(load_settings())
     print(f"cxmon serve: http://{host}:{port}/ (API docs: /openapi.json)", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True,
+                forwarded_allow_ips=trusted_proxies)

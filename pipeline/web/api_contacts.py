@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from pipeline.catalog.contact_query import MAX_LIMIT, SORTS, ContactFilter
 from pipeline.records import Contact
@@ -22,7 +22,8 @@ from pipeline.store import ObjectNotFound
 from pipeline.users import User, can_see, scope_of
 from pipeline.web.auth import current_user
 from pipeline.web.contact_detail import contact_detail
-from pipeline.web.contact_list import contacts_page
+from pipeline.web.contact_list import EXPORT_COLUMNS, all_contacts, contacts_page
+from pipeline.web.export import ExportFormat, table_response
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 CHUNK_BYTES = 64 * 1024
@@ -41,7 +42,8 @@ def visible_contact(request: Request, contact_id: str, user: User) -> Contact:
     return contact
 
 
-@router.get("", summary="Contacts the caller may see, filtered, sorted and paged")
+@router.get("", summary="Contacts the caller may see, filtered, sorted and paged; or all of them as a CSV/XLSX file",
+            response_model=None)
 def list_contacts(
     request: Request,
     user: Annotated[User, Depends(current_user)],
@@ -64,17 +66,33 @@ def list_contacts(
     offset: Annotated[int, Query(ge=0)] = 0,
     sort: Annotated[str, Query(description=f"One of {', '.join(SORTS)}; - before it sorts descending.")]
     = "-started_at",
-) -> dict[str, Any]:
+    format: Annotated[ExportFormat, Query(description="json: one page; csv or xlsx: the whole filtered list as a "
+                                                      "file (limit and offset ignored).")] = "json",
+) -> dict[str, Any] | Response:
     try:
         filters = ContactFilter(since=since, until=until, channel=channel, operator_id=operator, team=team,
                                 csi_min=csi_min, csi_max=csi_max, checklist_min=checklist_min,
                                 checklist_max=checklist_max, has_alarm=alarm, alarm_rule=alarm_rule, tag=tag,
                                 sentiment=sentiment, q=q)
+        if format != "json":
+            return export_contacts(request, user, filters, sort=sort, fmt=format)
         items, total = contacts_page(_store(request).catalog, filters, scope_of(user), limit=limit, offset=offset,
                                      sort=sort)
     except ValueError as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
     return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+def export_contacts(request: Request, user: User, filters: ContactFilter, *, sort: str, fmt: str) -> Response:
+    """The whole filtered list the caller may see as a CSV/XLSX file, written to the audit log
+    (``export.contacts``: the filters given and the rows exported). ValueError: a bad filter, or too many rows."""
+    rows = all_contacts(_store(request).catalog, filters, scope_of(user), sort=sort)
+    response = table_response(rows, fmt=fmt, filename="contacts", columns=EXPORT_COLUMNS)
+    given = {name: value.isoformat() if isinstance(value, datetime) else value
+             for name, value in ((f, getattr(filters, f)) for f in filters.__dataclass_fields__) if value is not None}
+    _store(request).catalog.audit(user.user_id, "export.contacts", None,
+                                  {"filters": given, "sort": sort, "format": fmt, "rows": len(rows)})
+    return response
 
 
 @router.get("/{contact_id}", summary="One contact: metadata, events, features, scores, transcript, "

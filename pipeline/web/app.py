@@ -1,16 +1,23 @@
 """The web app and REST API: ``create_app(settings)`` is what ``cxmon serve`` runs on uvicorn.
 
 One store for the whole process (``app.state.store``); routers per concern: sign-in and audit
-(:mod:`pipeline.web.auth`), contacts (:mod:`pipeline.web.api_contacts`), the pages (:mod:`pipeline.web.pages`).
+(:mod:`pipeline.web.auth`), contacts (:mod:`pipeline.web.api_contacts`), reviews, checklists, an
+operator's own numbers, metrics, coaching and what admins manage (``api_*``), and the pages (``pages*``).
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from pipeline.settings import Settings
 from pipeline.store import Store, open_store
-from pipeline.web import api_contacts, auth, pages
+from pipeline.web import (api_admin, api_checklists, api_coaching, api_contacts, api_metrics, api_operator, api_reviews, auth,
+                          pages, pages_coaching, pages_dashboard, pages_operator, pages_reviews)
+
+ROUTERS = (auth, api_admin, api_contacts, api_reviews, api_checklists, api_operator, api_metrics, api_coaching, pages,
+           pages_reviews, pages_operator, pages_dashboard, pages_coaching)
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
@@ -19,7 +26,15 @@ def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:
                   version="1", docs_url=None, redoc_url=None)  # the docs pages load scripts from a CDN
     app.state.settings = settings
     app.state.store = store or open_store(settings)
-    app.include_router(auth.router)
-    app.include_router(api_contacts.router)
-    app.include_router(pages.router)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    app.add_exception_handler(RequestValidationError, unprocessable)
     return app
+
+
+async def unprocessable(request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 naming each bad field (where, what is wrong, the error type) without echoing what was sent:
+    FastAPI's own answer echoes it, and a NaN sent in a JSON body cannot be written back as JSON (it
+    became a 500); a sent value may also be personal data."""
+    return JSONResponse({"detail": [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")),
+                                     "type": str(e.get("type", ""))} for e in error.errors()]}, status_code=422)

@@ -32,6 +32,7 @@ from pipeline.users import User
 from pipeline.users.accounts import SESSION_TTL, sign_in, sign_out, user_of_session, user_of_token
 from pipeline.users.hashing import csrf_matches, csrf_token_for
 from pipeline.users.user import user_document
+from pipeline.web.templating import render_template
 
 SESSION_COOKIE = "cxmon_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -222,8 +223,13 @@ async def signin(request: Request) -> Response:
     name, address = fields.get("name", ""), request.client.host if request.client else "unknown"
     limiter = signin_limiter(request)
     if wait_s := limiter.retry_after_s(name, address):  # before the password is checked: no guess counts
-        return JSONResponse({"detail": f"too many failed sign-ins; try again in {wait_s} s"}, status_code=429,
-                            headers={"Retry-After": str(wait_s)})
+        if wants_json:
+            return JSONResponse({"detail": f"too many failed sign-ins; try again in {wait_s} s"}, status_code=429,
+                                headers={"Retry-After": str(wait_s)})
+        page = render_template(request, "signin.html", None, csrf="", status_code=429,
+                               next=_local_path(fields.get("next")), failed=False, wait_min=math.ceil(wait_s / 60))
+        page.headers["Retry-After"] = str(wait_s)
+        return page
     found = sign_in(_catalog(request), name, fields.get("password", ""))
     if found is None:
         limiter.failed(name, address)

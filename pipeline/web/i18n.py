@@ -1,4 +1,5 @@
-"""Every word the web pages show, in Russian and English, in one catalog.
+"""Every word the web pages show, in Russian and English: the common words here, each workspace part's
+in its own ``strings_<part>.py`` (merged into :data:`STRINGS`; a key defined twice is an error).
 
 A page's language is the user's (``User.language``), unless the address says otherwise (``?lang=en``);
 before sign-in it is the browser's first choice that cxmon speaks (``Accept-Language``), else Russian.
@@ -6,6 +7,8 @@ A key missing from the catalog is a bug, so :func:`text` fails loudly rather tha
 """
 
 from __future__ import annotations
+
+from pipeline.web import strings_coaching, strings_dashboard, strings_operator, strings_reviews
 
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
@@ -17,6 +20,8 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (ru, en)
     "name": ("Имя", "Name"),
     "password": ("Пароль", "Password"),
     "signin_failed": ("Неверное имя или пароль", "Wrong name or password"),
+    "signin_limited": ("Слишком много неудачных попыток входа. Попробуйте снова через {minutes} мин.",
+                       "Too many failed sign-ins. Try again in {minutes} min."),
     "queue": ("Очередь проверки", "Review queue"),
     "queue_counts": ("В очереди: {n}; с риском: {risky}; случайных: {random}; ждут проверки всего: {waiting}",
                      "In the queue: {n}; risky: {risky}; random: {random}; waiting for review in all: {waiting}"),
@@ -73,7 +78,25 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (ru, en)
     "dwell": ("У окна, с", "At the desk, s"), "wait": ("Ждал, с", "Waited, s"),
     "end_emotion": ("Эмоция в конце", "Emotion at the end"), "negative_share": ("Доля негатива", "Negative share"),
     "seconds": ("с", "s"),
+    "nav_disputes": ("Споры", "Disputes"), "nav_calibration": ("Калибровка", "Calibration"),
+    "nav_me": ("Моя работа", "My work"), "nav_dashboard": ("Сводка", "Dashboard"),
+    "nav_coaching": ("Обучение", "Coaching"),
+    "export_csv": ("Скачать CSV", "Download CSV"), "export_xlsx": ("Скачать XLSX", "Download XLSX"),
 }
+
+
+
+def _merged(common: dict[str, tuple[str, str]], *parts) -> dict[str, tuple[str, str]]:
+    merged = dict(common)
+    for part in parts:
+        twice = sorted(set(merged) & set(part.STRINGS))
+        if twice:
+            raise ValueError(f"web strings defined twice ({part.__name__}): {', '.join(twice)}")
+        merged.update(part.STRINGS)
+    return merged
+
+
+STRINGS = _merged(STRINGS, strings_reviews, strings_operator, strings_dashboard, strings_coaching)
 
 
 def language_of(query_lang: str | None, user_language: str | None, accept_language: str | None = None) -> str:

@@ -3,8 +3,8 @@ user's language (``?lang=`` overrides it).
 
 A page asked for without a session sends the browser to the sign-in page; a contact outside the
 user's rights is the same 404 page as one that does not exist. Review actions are forms posted with
-the session's CSRF token; they run the same functions as ``cxmon review`` (:mod:`pipeline.review.actions`)
-and go to the audit log.
+the session's CSRF token; they run the same call as the API (:func:`pipeline.web.review_calls.review_call`,
+over :mod:`pipeline.review.actions`, as ``cxmon review``) and go to the audit log.
 """
 
 from __future__ import annotations
@@ -17,68 +17,29 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pipeline.catalog import queue_query
 from pipeline.catalog.contact_query import ContactFilter, contacts_page
-from pipeline.records import ReviewError
-from pipeline.review import actions
 from pipeline.review.queue import RANDOM, fill_queue
 from pipeline.users import User, can_see, scope_of
 from pipeline.web import auth
 from pipeline.web.contact_view import contact_view, recording_peaks
-from pipeline.web.i18n import language_of, translator
+from pipeline.web.page_kit import (REVIEW_ROLES, MaybeUser, not_found, render, store_of, to_signin,
+                                   visible_contact)
+from pipeline.web.review_calls import ReviewCall, ReviewCallError, form_value, review_call
 
-HERE = Path(__file__).parent
-STATIC = HERE / "static"
-STATIC_TYPES = {".css": "text/css", ".js": "text/javascript"}
-REVIEW_ROLES = ("reviewer", "admin")
-"""Who may confirm or override an answer from the contact page; an operator may acknowledge or dispute
-the review of their own contact."""
+STATIC = Path(__file__).parent / "static"
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".svg": "image/svg+xml"}
 QUEUE_SIZE = 20
 CONTACTS_SHOWN = 100
 
 router = APIRouter(include_in_schema=False)
-MaybeUser = Annotated[User | None, Depends(auth.optional_user)]
-"""The signed-in user or None (a page then sends the browser to sign in). Resolved before a page's plain
-``def`` runs, so its catalog reads and audio decoding happen in the thread pool, off the event loop."""
-templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
-
-
-def _render(request: Request, name: str, user: User | None, status_code: int = 200, **values: Any) -> HTMLResponse:
-    lang = language_of(request.query_params.get("lang"), user.language if user else None,
-                       request.headers.get("accept-language"))
-    other = "en" if lang == "ru" else "ru"
-    switch_url = request.url.remove_query_params(["saved", "refused"]).include_query_params(lang=other)
-    switch = f"{switch_url.path}?{switch_url.query}"
-    html = templates.get_template(name).render(lang=lang, t=translator(lang), user=user, lang_switch=switch,
-                                               csrf=auth.csrf_token(request), **values)
-    return HTMLResponse(html, status_code=status_code)
-
-
-def _store(request: Request):
-    return request.app.state.store
-
-
-def _to_signin(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
-
-
-def _not_found(request: Request, user: User | None) -> HTMLResponse:
-    return _render(request, "not_found.html", user, status_code=404)
-
-
-def _visible_contact(request: Request, user: User, contact_id: str):
-    """The contact when it exists and ``user`` may see it, else None: both are the same 404."""
-    contact = _store(request).catalog.get_contact(contact_id)
-    return contact if contact is not None and can_see(user, contact) else None
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, user: MaybeUser) -> Response:
     if user is None:
-        return _to_signin(request)
+        return to_signin(request)
     where = "/queue" if user.role in REVIEW_ROLES else "/contacts"
     return RedirectResponse(where + (f"?{request.url.query}" if request.url.query else ""), status_code=303)
 
@@ -86,7 +47,7 @@ def home(request: Request, user: MaybeUser) -> Response:
 @router.get("/signin", response_class=HTMLResponse)
 def signin_page(request: Request, next: str = "/", failed: int = 0) -> Response:
     safe_next = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
-    return _render(request, "signin.html", None, next=safe_next, failed=bool(failed))
+    return render(request, "signin.html", None, next=safe_next, failed=bool(failed))
 
 
 @router.get("/static/{name}")
@@ -119,12 +80,12 @@ def queue_rows(store, user: User, *, at: datetime) -> tuple[list[dict[str, Any]]
 @router.get("/queue", response_class=HTMLResponse)
 def queue_page(request: Request, user: MaybeUser) -> Response:
     if user is None:
-        return _to_signin(request)
+        return to_signin(request)
     if user.role not in REVIEW_ROLES:
-        return _not_found(request, user)
-    rows, waiting = queue_rows(_store(request), user, at=datetime.now(UTC))
+        return not_found(request, user)
+    rows, waiting = queue_rows(store_of(request), user, at=datetime.now(UTC))
     random_rows = sum(r["reason"] == RANDOM for r in rows)
-    return _render(request, "queue.html", user, rows=rows, risky=len(rows) - random_rows, random=random_rows,
+    return render(request, "queue.html", user, rows=rows, risky=len(rows) - random_rows, random=random_rows,
                    waiting=waiting)
 
 
@@ -132,80 +93,57 @@ def queue_page(request: Request, user: MaybeUser) -> Response:
 def contacts_page_view(request: Request, user: MaybeUser) -> Response:
     """The newest contacts the user may see (an operator: their own; a supervisor: their team's)."""
     if user is None:
-        return _to_signin(request)
-    rows, total = contacts_page(_store(request).catalog, ContactFilter(), scope_of(user), limit=CONTACTS_SHOWN,
+        return to_signin(request)
+    rows, total = contacts_page(store_of(request).catalog, ContactFilter(), scope_of(user), limit=CONTACTS_SHOWN,
                                 offset=0, sort="-started_at")
     rows = [{**row, "started_at": row["started_at"].strftime("%Y-%m-%d %H:%M") if row["started_at"] else ""}
             for row in rows]
-    return _render(request, "contacts.html", user, rows=rows, total=total)
+    return render(request, "contacts.html", user, rows=rows, total=total)
 
 
 @router.get("/contacts/{contact_id}", response_class=HTMLResponse)
 def contact_page(request: Request, contact_id: str, user: MaybeUser, saved: int = 0, refused: str = "") -> Response:
     if user is None:
-        return _to_signin(request)
-    contact = _visible_contact(request, user, contact_id)
+        return to_signin(request)
+    contact = visible_contact(request, user, contact_id)
     if contact is None:
-        return _not_found(request, user)
-    view = contact_view(_store(request), contact, unredacted=user.unredacted)
-    return _render(request, "contact.html", user, c=view, can_review=user.role in REVIEW_ROLES,
+        return not_found(request, user)
+    view = contact_view(store_of(request), contact, unredacted=user.unredacted)
+    return render(request, "contact.html", user, c=view, can_review=user.role in REVIEW_ROLES,
                    can_answer=user.role == "operator" and contact.operator_id == user.operator_id,
                    saved=bool(saved), refused=refused)
 
 
 @router.get("/contacts/{contact_id}/peaks.json")
 def contact_peaks(request: Request, contact_id: str, user: Annotated[User, Depends(auth.current_user)]) -> Response:
-    contact = _visible_contact(request, user, contact_id)
-    store = _store(request)
+    contact = visible_contact(request, user, contact_id)
+    store = store_of(request)
     if contact is None or contact.channel != "call" or not store.objects.exists(contact.object_key):
         return JSONResponse({"detail": "Not Found"}, status_code=404)
     return JSONResponse(recording_peaks(store, contact))
 
 
-def _value(text: str) -> float | None:
-    """A reviewer's answer from the form: a number, or ``na`` (not applicable)."""
-    if text.strip().lower() in ("na", "n/a", "н/п"):
-        return None
-    try:
-        return float(text.replace(",", "."))
-    except ValueError:
-        raise ReviewError(f"value {text!r}: expected a number or na") from None
-
-
 @router.post("/contacts/{contact_id}/review")
 async def review_action(request: Request, contact_id: str) -> Response:
+    """A review action from the contact page's forms (and the operator's /me): :func:`review_call`, as the API."""
     user = await auth.optional_user(request)
     if user is None:
-        return _to_signin(request)
+        return to_signin(request)
     form = await auth.form_fields(request)  # the CSRF token was checked with the session, by optional_user
-    contact = _visible_contact(request, user, contact_id)
+    contact = visible_contact(request, user, contact_id)
     own = user.role == "operator" and contact is not None and contact.operator_id == user.operator_id
     if contact is None or not (user.role in REVIEW_ROLES or own):
-        return _not_found(request, user)
-    store, at = _store(request), datetime.now(UTC)
-    action, item_id, comment = form.get("action"), form.get("item_id", ""), form.get("comment", "").strip()
-    checklist_id = form.get("checklist_id") or None
+        return not_found(request, user)
     lang = request.query_params.get("lang")
     back = f"/contacts/{contact_id}" + (f"?lang={quote(lang)}&" if lang else "?")
+    wanted = form.get("next", "")  # a page of this site to go back to (the operator's /me), never another site
+    if wanted.startswith("/") and not wanted.startswith(("//", "/\\")) and len(wanted) <= 512:
+        back = wanted + ("&" if "?" in wanted else "?")
     try:
-        if own:  # an operator answers the review of their own contact, under their operator id
-            if action == "acknowledge":
-                actions.acknowledge(store, contact_id, item_id, operator=user.operator_id, at=at, comment=comment,
-                                    checklist_id=checklist_id)
-            elif action == "dispute":
-                actions.dispute(store, contact_id, item_id, operator=user.operator_id, comment=comment, at=at,
-                                checklist_id=checklist_id)
-            else:
-                raise ReviewError(f"action {action!r}: expected acknowledge or dispute")
-        elif action == "confirm":
-            actions.confirm(store, contact_id, item_id, reviewer=user.name, at=at, comment=comment,
-                            checklist_id=checklist_id)
-        elif action == "override":
-            actions.override(store, contact_id, item_id, value=_value(form.get("value", "")), reviewer=user.name,
-                             comment=comment, at=at, checklist_id=checklist_id)
-        else:
-            raise ReviewError(f"action {action!r}: expected confirm or override")
-    except ReviewError as error:
-        return RedirectResponse(back + f"refused={quote(str(error))}", status_code=303)
-    store.catalog.audit(user.user_id, f"review.{action}", contact_id, {"item_id": item_id, "comment": comment})
+        call = ReviewCall(action=form.get("action", ""), item_id=form.get("item_id", ""),
+                          comment=form.get("comment", "").strip(), checklist_id=form.get("checklist_id") or None,
+                          value=form_value(form.get("value")))
+        review_call(store_of(request), user, contact, call, at=datetime.now(UTC))
+    except ReviewCallError as error:
+        return RedirectResponse(back + f"refused={quote(error.message)}", status_code=303)
     return RedirectResponse(back + "saved=1", status_code=303)

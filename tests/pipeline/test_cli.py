@@ -162,3 +162,14 @@ def test_model_card_sentiment_shows_the_held_out_figures():
     human = CliRunner().invoke(main, ["model", "card", "sentiment"])
     assert f"macro-F1 {card['metrics']['heldout']['macro_f1']:.3f}" in human.output
     assert CliRunner().invoke(main, ["model", "card", "checklist"]).exit_code == 2
+
+
+def test_config_option_holds_for_its_command_only(tmp_path, monkeypatch):
+    """``--config`` points this command at the file; an in-process caller's environment is as it was after."""
+    monkeypatch.delenv("CXMON_CONFIG", raising=False)
+    config = tmp_path / "cxmon.toml"
+    config.write_text(f'home = "{tmp_path / "home"}"\n')
+    result = CliRunner().invoke(main, ["--config", str(config), "config", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["home"] == str(tmp_path / "home")
+    assert "CXMON_CONFIG" not in os.environ

@@ -117,7 +117,7 @@ def test_a_settings_file_problem_names_the_file_and_the_key(monkeypatch, tmp_pat
     ("http://[::1]:8080/x?to=qa@bank.example", "http://[::1]:8080/x?to=qa@bank.example"),
 ])
 def test_masked_url_masks_every_secret_form(url, shown):
-    from pipeline.settings import masked_url
+    from pipeline.masking import masked_url
 
     assert masked_url(url) == shown
 

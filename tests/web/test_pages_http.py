@@ -59,7 +59,7 @@ def test_review_form_refusals_and_an_override(world):
     assert parse_qs(urlsplit(bad.headers["location"]).query)["refused"] == ["value 'lots': expected a number or na"]
     unknown = _review(world, "rita", action="delete")
     assert parse_qs(urlsplit(unknown.headers["location"]).query)["refused"] == [
-        "action 'delete': expected confirm or override"]
+        "action 'delete': expected confirm, override, resolve or comment"]
     assert world.store.catalog.checklist_results("c-a1") == [before]  # nothing written
     done = _review(world, "uma", action="override", value="1", comment="no greeting heard")
     assert done.headers["location"] == "/contacts/c-a1?saved=1"

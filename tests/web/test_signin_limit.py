@@ -70,8 +70,12 @@ def test_a_browser_form_is_limited_too(app, clock):
     http = client(app)
     for _ in range(5):
         assert http.post("/signin", data={"name": "olga", "password": WRONG}).status_code == 303
-    refused = http.post("/signin", data={"name": "olga", "password": PASSWORD, "next": "/queue"})
+    refused = http.post("/signin", data={"name": "olga", "password": PASSWORD, "next": "/queue"},
+                        headers={"Accept-Language": "en"})
     assert (refused.status_code, refused.headers["retry-after"]) == (429, "300")
+    assert refused.headers["content-type"].startswith("text/html")  # the sign-in page again, saying why
+    assert "Try again in 5 min" in refused.text and 'value="/queue"' in refused.text
+    assert "set-cookie" not in refused.headers
 
 
 def test_the_limit_lifts_when_the_oldest_failure_is_five_minutes_old(app, clock):
