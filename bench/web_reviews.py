@@ -9,8 +9,8 @@ the contacts), and then, here only: one answer in five reviewed (an ``auto`` eve
 override), 300 of those disputed by their operator, and 40 contacts answered for calibration by two
 reviewers. Not timed: it is set-up. Then each runs ``--repeat`` times and the median counts: the
 disputed answers of a reviewer and of a supervisor (:func:`pipeline.web.review_lists.dispute_rows`),
-the calibration report read for the calibrated contacts (:func:`calibration_of_window`, what the
-pages use) and over the whole catalog (:func:`pipeline.review.calibration.calibration`), and the
+the calibration report (:func:`pipeline.review.calibration.calibration`, which reads the automatic
+answers of the calibrated contacts only), and the
 ``/disputes`` and ``/calibration`` pages (the default 90 days, which hold none of the answers here, and
 3660 days, which hold all) and ``/api/disputes`` and ``/api/calibration`` through the app (TestClient).
 """
@@ -32,7 +32,6 @@ from bench.web_catalog import fill, median_s, run_bench
 from pipeline.catalog import Catalog
 from pipeline.catalog.schema import checklist_results, review_events
 from pipeline.review.calibration import calibration
-from pipeline.review.calibration_scope import calibration_of_window
 from pipeline.store import Store
 from pipeline.users import User
 from pipeline.web.review_lists import dispute_rows
@@ -116,12 +115,9 @@ def bench(url: str, home: Path, n: int, repeat: int) -> list[tuple[str, float, s
     found.append(("disputes, a reviewer", seconds, f"{len(rows)} rows"))
     seconds, rows = median_s(lambda: dispute_rows(store, supervisor), repeat)
     found.append(("disputes, a supervisor (one team)", seconds, f"{len(rows)} rows"))
-    seconds, report = median_s(lambda: calibration_of_window(store), repeat)
-    found.append(("calibration report, calibrated contacts only", seconds,
+    seconds, report = median_s(lambda: calibration(store), repeat)
+    found.append(("calibration report", seconds,
                   f"{report['contacts']} contacts, kappa {report['overall']['kappa']:.2f}"))
-    seconds, whole = median_s(lambda: calibration(store), repeat)
-    assert whole == report, "calibration_of_window differs from calibration"
-    found.append(("calibration report, pipeline.review.calibration (every answer read)", seconds, "same report"))
     catalog.close()
     return found + bench_pages(url, home, repeat)
 

@@ -14,6 +14,7 @@ from pipeline.catalog.coaching import CoachingRecords
 from pipeline.catalog.complaints import DeskRecords
 from pipeline.catalog.contact_text import write_contact_text
 from pipeline.catalog.devices import DeviceRecords
+from pipeline.catalog.erasure import ErasureRecords
 from pipeline.catalog.pickup import PickupRecords
 from pipeline.catalog.reviews import ReviewRecords
 from pipeline.catalog.schema import contacts, errors, feature_sets, scores, stage_runs, telephony_events, transcripts
@@ -42,7 +43,7 @@ def _engine(url: str) -> sa.Engine:
 
 
 class Catalog(SurveyRecords, ChecklistRecords, ReviewRecords, AlarmRecords, WorkRecords, DeviceRecords, DeskRecords,
-              UserRecords, CoachingRecords, PickupRecords):
+              UserRecords, CoachingRecords, PickupRecords, ErasureRecords):
     """Contacts, their events, stage results, error records, surveys and consent, checklists, reviews,
     alarms, who works on what and desk device events, in one SQL database (the last six in the mixins of
     their own modules)."""

@@ -149,20 +149,30 @@ def _search(dialect: str, words: list[tuple[str, bool]]) -> sa.ColumnElement[boo
     return sa.and_(*(contact_text.c.text.like(f"% {word}%" if prefix else f"% {word} %") for word, prefix in words))
 
 
-def _where(f: ContactFilter, scope: Scope, dialect: str, csi) -> list[sa.ColumnElement[bool]]:
+def contact_conditions(scope: Scope, *, since: datetime | None = None, until: datetime | None = None,
+                       channel: str | None = None, team: str | None = None,
+                       operator_id: str | None = None) -> list[sa.ColumnElement[bool]]:
+    """Conditions on the ``contacts`` table: within ``scope``, started in ``[since, until)``, of the channel,
+    team and operator given (None: any)."""
     c = contacts.c
     where: list[sa.ColumnElement[bool]] = []
     if scope.operator_ids is not None:
         where.append(c.operator_id.in_(sorted(scope.operator_ids)))
     if scope.teams is not None:
         where.append(c.team.in_(sorted(scope.teams)))
-    if f.since is not None:
-        where.append(c.started_at >= _utc(f.since))
-    if f.until is not None:
-        where.append(c.started_at < _utc(f.until))
-    for column, value in ((c.channel, f.channel), (c.operator_id, f.operator_id), (c.team, f.team)):
+    if since is not None:
+        where.append(c.started_at >= _utc(since))
+    if until is not None:
+        where.append(c.started_at < _utc(until))
+    for column, value in ((c.channel, channel), (c.operator_id, operator_id), (c.team, team)):
         if value is not None:
             where.append(column == value)
+    return where
+
+
+def _where(f: ContactFilter, scope: Scope, dialect: str, csi) -> list[sa.ColumnElement[bool]]:
+    where = contact_conditions(scope, since=f.since, until=f.until, channel=f.channel, team=f.team,
+                               operator_id=f.operator_id)
     if f.csi_min is not None:
         where.append(csi.c.value >= f.csi_min)
     if f.csi_max is not None:
@@ -179,7 +189,7 @@ def _where(f: ContactFilter, scope: Scope, dialect: str, csi) -> list[sa.ColumnE
         where.append(_alarm_exists(f.alarm_rule))
     if f.tag is not None:
         t = contact_tags.alias("t")
-        where.append(sa.select(sa.literal(1)).where(t.c.contact_id == c.contact_id, t.c.tag == f.tag).exists())
+        where.append(sa.select(sa.literal(1)).where(t.c.contact_id == contacts.c.contact_id, t.c.tag == f.tag).exists())
     if f.sentiment is not None:
         where.append(contact_text.c.customer_sentiment == f.sentiment)
     if f.q is not None:

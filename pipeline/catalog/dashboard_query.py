@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from pipeline.catalog.contact_query import ContactFilter
+from pipeline.catalog.contact_query import ContactFilter, contact_conditions
 from pipeline.catalog.contact_text import contact_tags
 from pipeline.catalog.schema import alarms, contacts, feature_sets, scores, survey_answers
 from pipeline.catalog.sql import utc
@@ -102,20 +102,8 @@ def _bucket(dialect: str, column, period: str):
 
 
 def _contact_where(f: DashboardFilter, scope: Scope) -> list:
-    c = contacts.c
-    where = []
-    if scope.operator_ids is not None:
-        where.append(c.operator_id.in_(sorted(scope.operator_ids)))
-    if scope.teams is not None:
-        where.append(c.team.in_(sorted(scope.teams)))
-    if f.since is not None:
-        where.append(c.started_at >= utc(f.since))
-    if f.until is not None:
-        where.append(c.started_at < utc(f.until))
-    for column, value in ((c.channel, f.channel), (c.team, f.team), (c.operator_id, f.operator_id)):
-        if value is not None:
-            where.append(column == value)
-    return where
+    return contact_conditions(scope, since=f.since, until=f.until, channel=f.channel, team=f.team,
+                              operator_id=f.operator_id)
 
 
 def _csi_on():

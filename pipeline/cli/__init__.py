@@ -22,6 +22,7 @@ from pipeline.cli.demo import demo
 from pipeline.cli.desk import desk
 from pipeline.cli.devices import devices
 from pipeline.cli.model import model
+from pipeline.cli.erase import erase, retention
 from pipeline.cli.pickup import pickup
 from pipeline.cli.review import review
 from pipeline.cli.serve import serve
@@ -67,3 +68,5 @@ main.add_command(desk)
 main.add_command(users)
 main.add_command(serve)
 main.add_command(pickup)
+main.add_command(erase)
+main.add_command(retention)

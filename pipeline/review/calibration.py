@@ -137,22 +137,27 @@ def calibration_report(answers: Sequence[ReviewEvent], *, automatic: Mapping[Key
             "items": items, "pairs": pairs, "vs_automatic": vs_automatic}
 
 
+def automatic_answers(store: Store, contact_ids: set[str]) -> dict[Key, float | None]:
+    """The rules' (or a model's) answers of these contacts: the stored one where it is still automatic,
+    else the one kept when a reviewer first replaced it."""
+    automatic: dict[Key, float | None] = {}
+    for contact_id in sorted(contact_ids):
+        for item in store.catalog.checklist_results(contact_id):
+            if item.source in ("rule", "model") and (item.value is not None or item.not_applicable):
+                automatic[item_key(item)] = answer_of(item)
+        for event in store.catalog.review_events(contact_id, actions=["auto"]):
+            automatic.setdefault((event.contact_id, event.checklist_id, event.item_id), event.value)
+    return automatic
+
+
 def calibration(store: Store, *, since: datetime | None = None, until: datetime | None = None,
                 checklist_id: str | None = None) -> dict[str, Any]:
-    """:func:`calibration_report` of the calibrate events (and workflow reviews) in ``[since, until)``."""
+    """:func:`calibration_report` of the calibrate events (and workflow reviews) in ``[since, until)``; the
+    automatic answers are read for the calibrated contacts only (the web pages ask on every view)."""
     answers = [e for e in store.catalog.review_events(actions=["calibrate"], since=since, until=until)
                if checklist_id is None or e.checklist_id == checklist_id]
     reviews = [e for e in store.catalog.review_events(actions=["auto", "confirm", "override"], since=since,
                                                         until=until)
                if checklist_id is None or e.checklist_id == checklist_id]
-    automatic: dict[Key, float | None] = {}
-    contact_ids = {e.contact_id for e in answers}
-    for item in store.catalog.checklist_results():
-        if (item.contact_id in contact_ids and item.source in ("rule", "model")
-                and (item.value is not None or item.not_applicable)):
-            automatic[item_key(item)] = answer_of(item)
-    for event in store.catalog.review_events(actions=["auto"]):  # answers a reviewer has replaced since
-        key = (event.contact_id, event.checklist_id, event.item_id)
-        if event.contact_id in contact_ids and key not in automatic:
-            automatic[key] = event.value
-    return calibration_report(answers, automatic=automatic, reviews=reviews)
+    return calibration_report(answers, automatic=automatic_answers(store, {e.contact_id for e in answers}),
+                              reviews=reviews)

@@ -143,7 +143,9 @@ def get_audio(request: Request, contact_id: str, user: Annotated[User, Depends(c
     try:
         info = objects.stat(contact.object_key)
     except ObjectNotFound:
-        raise HTTPException(status_code=404, detail=f"the recording of contact {contact_id} is not in the store") from None
+        deleted = _store(request).catalog.recording_deletions([contact.contact_id]).get(contact.contact_id)
+        why = f"was deleted by retention on {deleted:%Y-%m-%d}" if deleted else "is not in the store"
+        raise HTTPException(status_code=404, detail=f"the recording of contact {contact_id} {why}") from None
     size = info.size_bytes
     media_type = (mimetypes.guess_type(contact.source)[0] if info.content_type == "application/octet-stream"
                   else info.content_type) or "application/octet-stream"

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.records import ReviewError
 from pipeline.review import actions
-from pipeline.review.calibration_scope import calibration_of_window
+from pipeline.review.calibration import calibration
 from pipeline.users import User
 from pipeline.web.api_contacts import visible_contact
 from pipeline.web.auth import current_user, require_role
@@ -134,7 +134,7 @@ def get_calibration(request: Request, user: Reviewer,
     for name, when in (("since", since), ("until", until)):
         if when is not None and when.tzinfo is None:
             raise HTTPException(422, f"{name}={when.isoformat()}: expected a time with a timezone (…Z or +03:00)")
-    report = calibration_of_window(_store(request), since=since, until=until, checklist_id=checklist_id)
+    report = calibration(_store(request), since=since, until=until, checklist_id=checklist_id)
     if format != "json":
         try:
             return table_response(calibration_item_rows(report), fmt=format, filename="calibration",

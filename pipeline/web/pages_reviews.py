@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline.records import ReviewError
 from pipeline.review import actions
-from pipeline.review.calibration_scope import calibration_of_window
+from pipeline.review.calibration import calibration
 from pipeline.users import User
 from pipeline.web import auth
 from pipeline.web.page_kit import REVIEW_ROLES, MaybeUser, not_found, render, store_of, to_signin, visible_contact
@@ -96,7 +96,7 @@ def calibration_page(request: Request, user: MaybeUser, contact: str = "", check
     store = store_of(request)
     window_days = int(days) if days.isdecimal() and 1 <= int(days) <= MAX_CALIBRATION_DAYS else CALIBRATION_DAYS
     since = datetime.now(UTC) - timedelta(days=window_days)
-    report = calibration_of_window(store, since=since, checklist_id=checklist_id[:200] or None)
+    report = calibration(store, since=since, checklist_id=checklist_id[:200] or None)
     items = [{**item, "band": kappa_band(item["kappa"]), "weighted_band": kappa_band(item["weighted_kappa"])}
              for item in report["items"]]
     chosen = visible_contact(request, user, contact.strip()) if contact.strip() else None

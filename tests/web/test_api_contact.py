@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import PHONE
+from tests.web.conftest import PHONE, T0
 
 
 def test_the_detail_holds_scores_transcript_checklist_alarms_and_events(world):
@@ -106,3 +106,20 @@ def test_ranges_from_each_object_store(object_store, tmp_path):
         assert response.content == wav[first:last + 1]
     assert client.get("/api/contacts/x/audio", headers=headers).content == wav
     store.catalog.close()
+
+
+def test_a_recording_deleted_by_retention_says_so(world):
+    from pipeline.catalog.erasure import mark_recordings_deleted
+    from pipeline.records import Contact
+    from pipeline.store.objects import put_bytes
+
+    put_bytes(world.store.objects, "raw/c-old.wav", world.wav, content_type="audio/wav")
+    world.store.catalog.add_contact(Contact(contact_id="c-old", channel="call", source="/in/c-old.wav",
+                                            object_key="raw/c-old.wav", operator_id="op1", team="A",
+                                            ingested_at=T0))
+    assert world.get("/api/contacts/c-old/audio", "rita").status_code == 200
+    world.store.objects.delete("raw/c-old.wav")
+    assert world.get("/api/contacts/c-old/audio", "rita").json()["detail"].endswith("is not in the store")
+    mark_recordings_deleted(world.store.catalog.engine, ["c-old"])
+    gone = world.get("/api/contacts/c-old/audio", "rita")
+    assert gone.status_code == 404 and "was deleted by retention on 20" in gone.json()["detail"]

@@ -216,10 +216,6 @@ def test_two_reviewers_calibrate_and_the_report_gives_the_items_kappa(world):
     one = world.get(f"/api/calibration?checklist_id=k-{items[0]}", "rita").json()
     assert [i["item_id"] for i in one["items"]] == [items[0]]
     assert world.get("/api/calibration?format=xlsx", "rita").content[:2] == b"PK"
-    from pipeline.review.calibration import calibration
-    from pipeline.review.calibration_scope import calibration_of_window
-
-    assert calibration_of_window(world.store) == calibration(world.store)  # the same report, read for fewer rows
     future = world.get("/api/calibration?since=2999-01-01T00:00:00Z", "rita").json()
     assert future["items"] == [] and future["contacts"] == 0
 
