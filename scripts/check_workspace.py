@@ -80,7 +80,11 @@ def check(base: str, failures: list[str]) -> None:
         mine = operators[0]
         operator = _add_user(f"check-operator-{suffix}", "operator", "--operator-id", mine, "--language", "en")
         status, body, _ = _get(f"{base}/me?lang=en", operator)
-        expect(status == 200 and mine.encode() in body, f"GET /me as operator {mine}: {status}")
+        expect(status == 200 and b"<svg" in body, f"GET /me as operator {mine}: {status}")
+        own = sum(c["operator_id"] == mine for c in items)
+        status, body, _ = _get(f"{base}/api/me/summary", operator)
+        counted = json.loads(body)["totals"]["contacts"] if status == 200 else None
+        expect(counted == own, f"GET /api/me/summary as {mine}: {counted} contacts, {own} in the list")
         theirs = [c for c in items if c["operator_id"] not in (None, mine)]
         if theirs:
             status, _, _ = _get(f"{base}/contacts/{theirs[0]['contact_id']}", operator)
