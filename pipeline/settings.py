@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     """A Dask scheduler (``tcp://host:8786``): ``process_contacts`` then runs its contacts on that cluster's
     workers (prefect-dask's ``DaskTaskRunner``) instead of ``workers`` threads here."""
 
+    lease_s: float = 3600.0
+    """How long a process run (or a Dask worker) holds a contact it claimed; a contact whose worker died is
+    taken again when its lease ends. Longer than every stage of the longest call takes."""
+
     flow_schedules: dict[str, str] = {"pickup_recordings": "*/2 * * * *", "process_contacts": "* * * * *",
                                       "check_alarms": "*/5 * * * *", "train_csi": "0 3 * * 0",
                                       "daily_report": "0 6 * * *", "apply_retention": "30 2 * * *"}
@@ -255,7 +259,7 @@ class Settings(BaseSettings):
             raise ValueError("not a database URL; expected e.g. postgresql+psycopg://user@host/cxmon or sqlite:///path")
         return value
 
-    @field_validator("camera_fps", "button_window_s")
+    @field_validator("camera_fps", "button_window_s", "lease_s")
     @classmethod
     def _positive(cls, value: float) -> float:
         if not value > 0:

@@ -23,6 +23,7 @@ from pipeline.cli.desk import desk
 from pipeline.cli.devices import devices
 from pipeline.cli.model import model
 from pipeline.cli.erase import erase, retention
+from pipeline.cli.flows import flows
 from pipeline.cli.pickup import pickup
 from pipeline.cli.review import review
 from pipeline.cli.serve import serve
@@ -70,3 +71,4 @@ main.add_command(serve)
 main.add_command(pickup)
 main.add_command(erase)
 main.add_command(retention)
+main.add_command(flows)
