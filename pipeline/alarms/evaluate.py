@@ -179,7 +179,8 @@ def aggregate_triggers(rule: Rule, rows: Sequence[tuple[Contact, Mapping[str, Fe
 # raising ---------------------------------------------------------------------------------------
 
 def _cooling(store: Store, rule: Rule, key: str, now: datetime) -> Alarm | None:
-    """The rule's last alarm for the key if it was raised within the cooldown before ``now``."""
+    """The rule's last alarm for the key if it was raised within the cooldown before ``now`` (a cheap
+    look before computing an aggregate; raising decides again, atomically, in the catalog)."""
     if rule.cooldown_s <= 0:
         return None
     last = store.catalog.last_alarm(rule.id, key)
@@ -191,8 +192,8 @@ def raise_triggers(store: Store, triggers: Iterable[Trigger], sinks: Sinks, *, n
 
     A contact rule fires at most once per contact (evaluating a contact again, when a survey answer
     arrives, is not a new event), and no rule fires again for the same dedup key within its
-    cooldown. A rule's flag is set on the customer whenever the rule fires for a contact, even
-    when the cooldown keeps the alarm quiet.
+    cooldown, even when several workers raise it at once. A rule's flag is set on the customer
+    whenever the rule fires for a contact, even when the cooldown keeps the alarm quiet.
     """
     outcome = Outcome()
     raised_for: dict[str, set[str]] = {}
@@ -208,12 +209,12 @@ def raise_triggers(store: Store, triggers: Iterable[Trigger], sinks: Sinks, *, n
                 outcome.flags.append(store.catalog.set_customer_flag(
                     alarm.customer_id, rule.flag.name, now + timedelta(seconds=rule.flag.duration_s),
                     f"{rule.id}: {alarm.message}", alarm.contact_id, set_at=now))
-        last = _cooling(store, rule, alarm.dedup_key, now)
-        if last is not None:
+        # the cooldown check and the insert are one locked transaction: workers raising at once store one alarm
+        stored, raised = store.catalog.add_alarm_unless_cooling(alarm, rule.cooldown_s)
+        if not raised:
             outcome.held.append((trigger, f"cooldown {duration_text(rule.cooldown_s)}: {alarm.dedup_key} "
-                                          f"raised at {last.raised_at.isoformat()}"))
+                                          f"raised at {stored.raised_at.isoformat()}"))
             continue
-        stored = store.catalog.add_alarm(alarm)
         # stored before it is sent: a crash while sending must not raise it twice on the next run
         deliveries = sinks.deliver(stored, rule.sinks)
         store.catalog.set_alarm_deliveries(stored.alarm_id, deliveries)

@@ -6,7 +6,8 @@ A mixin of :class:`pipeline.catalog.Catalog`: its methods use ``self.engine`` (S
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +38,30 @@ def alarm_id(alarm: Alarm) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def lock_key(rule: str, dedup_key: str) -> int:
+    """A signed 64-bit number for the (rule, dedup key) pair: the key of its PostgreSQL advisory lock."""
+    digest = hashlib.sha256(f"{rule}\n{dedup_key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _prepared(alarm: Alarm, dedup_key: str | None = None, details: Mapping[str, Any] | None = None,
+              deliveries: Sequence[Mapping[str, Any]] | None = None) -> Alarm:
+    """The alarm with the replacements given, checked, and with its ``alarm_id``."""
+    alarm = replace(alarm, dedup_key=alarm.dedup_key if dedup_key is None else dedup_key,
+                    details=dict(alarm.details if details is None else details),
+                    deliveries=tuple(dict(d) for d in (alarm.deliveries if deliveries is None else deliveries)))
+    if not alarm.dedup_key:
+        raise ValueError(f"alarm {alarm.rule}: no dedup_key; expected contact:ID, operator:ID, ... or rule")
+    return replace(alarm, alarm_id=alarm.alarm_id or alarm_id(alarm))
+
+
+def _row(alarm: Alarm) -> dict[str, Any]:
+    return {"alarm_id": alarm.alarm_id, "rule": alarm.rule, "severity": alarm.severity, "message": alarm.message,
+            "contact_id": alarm.contact_id, "customer_id": alarm.customer_id, "operator_id": alarm.operator_id,
+            "dedup_key": alarm.dedup_key, "raised_at": _utc(alarm.raised_at), "details": dict(alarm.details),
+            "deliveries": [dict(d) for d in alarm.deliveries]}
+
+
 class AlarmRecords:
     engine: sa.Engine
 
@@ -46,25 +71,56 @@ class AlarmRecords:
                   deliveries: Sequence[Mapping[str, Any]] | None = None) -> Alarm:
         """Store the alarm; returns it as stored, with its ``alarm_id``. ``dedup_key``, ``details`` and
         ``deliveries``, when given, replace the alarm's own. Storing the same alarm twice keeps the first."""
-        alarm = replace(alarm, dedup_key=alarm.dedup_key if dedup_key is None else dedup_key,
-                        details=dict(alarm.details if details is None else details),
-                        deliveries=tuple(dict(d) for d in (alarm.deliveries if deliveries is None else deliveries)))
-        if not alarm.dedup_key:
-            raise ValueError(f"alarm {alarm.rule}: no dedup_key; expected contact:ID, operator:ID, ... or rule")
-        alarm = replace(alarm, alarm_id=alarm.alarm_id or alarm_id(alarm))
-        row = {"alarm_id": alarm.alarm_id, "rule": alarm.rule, "severity": alarm.severity, "message": alarm.message,
-               "contact_id": alarm.contact_id, "customer_id": alarm.customer_id, "operator_id": alarm.operator_id,
-               "dedup_key": alarm.dedup_key, "raised_at": _utc(alarm.raised_at), "details": dict(alarm.details),
-               "deliveries": [dict(d) for d in alarm.deliveries]}
+        alarm = _prepared(alarm, dedup_key, details, deliveries)
         try:
             with self.engine.begin() as conn:
-                conn.execute(alarms.insert().values(row))
+                conn.execute(alarms.insert().values(_row(alarm)))
         except sa.exc.IntegrityError:
             stored = self._alarms(alarms.c.alarm_id == alarm.alarm_id)
             if not stored:
                 raise
             return stored[0]
         return alarm
+
+    def add_alarm_unless_cooling(self, alarm: Alarm, cooldown_s: float) -> tuple[Alarm, bool]:
+        """Store the alarm unless its rule raised one for the same dedup key within ``cooldown_s`` seconds
+        of ``alarm.raised_at``: ``(the alarm as stored, True)``, or ``(that earlier alarm, False)``.
+
+        The check and the insert are one transaction holding a lock on the rule and dedup key (a
+        transaction-scoped advisory lock on PostgreSQL, the database's write lock on SQLite), so
+        workers raising the same alarm at once store it once. ``cooldown_s <= 0``: no cooldown.
+        """
+        if cooldown_s <= 0:
+            return self.add_alarm(alarm), True
+        alarm = _prepared(alarm)
+        since = _utc(alarm.raised_at) - timedelta(seconds=cooldown_s)
+        latest = (alarms.select().where(alarms.c.rule == alarm.rule, alarms.c.dedup_key == alarm.dedup_key)
+                  .order_by(alarms.c.raised_at.desc(), alarms.c.alarm_id.desc()).limit(1))
+        with self._alarm_lock(alarm.rule, alarm.dedup_key) as conn:
+            last = conn.execute(latest).first()
+            if last is not None and _utc(last.raised_at) > since:
+                return self._alarm(last), False
+            conn.execute(alarms.insert().values(_row(alarm)))
+        return alarm, True
+
+    @contextmanager
+    def _alarm_lock(self, rule: str, dedup_key: str) -> Iterator[sa.Connection]:
+        """A transaction that no other one holding the same (rule, dedup key) lock runs beside; commits on exit."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.begin() as conn:
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_key(rule, dedup_key))))
+                yield conn
+            return
+        # SQLite: BEGIN IMMEDIATE takes the write lock before the read (waiting up to the busy timeout);
+        # pysqlite then opens no transaction of its own, and commit() ends this one.
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
 
     def set_alarm_deliveries(self, alarm_id: str, deliveries: Sequence[Mapping[str, Any]]) -> None:
         """Record where the alarm was delivered (one dict per sink), replacing what was recorded."""
