@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Any, Literal
 
-from pydantic import SecretStr, ValidationError, field_validator, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from pipeline.masking import MASK, masked_url
@@ -131,6 +131,21 @@ class Settings(BaseSettings):
     survey_answer_window_days: float = 7
     """Days a customer has to answer a survey before the invitation counts as ignored."""
 
+    fcr_window_h: float = 72.0
+    """Hours after a contact in which another contact of the same customer (on the same topic, when both
+    have one) makes it unresolved: first-contact resolution in ``cxmon report process``."""
+
+    sl_threshold_s: float = 20.0
+    """Queue wait within which an answered call counts for the service level (20 s: the 80/20 norm)."""
+
+    demand_operator_k: int = 2
+    demand_operator_n: int = 3
+    """A customer who asked for an operator in at least ``k`` of their last ``n`` contacts always demands
+    one: ``cxmon report process --routing-hints FILE`` lists them for the IVR or bot."""
+
+    ivr_operator_exits: list[str] = ["operator"]
+    """IVR exits (``ivr_end`` ``exit`` in the events file) that mean the caller asked for a person."""
+
     timezone: str = "UTC"
     """IANA time zone of times written without an offset (WhatsApp exports), e.g. ``Europe/Moscow``."""
 
@@ -222,7 +237,7 @@ class Settings(BaseSettings):
     def _auto_speakers(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip().lower() in ("auto", "none") else value
 
-    @field_validator("workers", "speakers")
+    @field_validator("workers", "speakers", "demand_operator_k", "demand_operator_n")
     @classmethod
     def _at_least_one(cls, value: int | None) -> int | None:
         if value is not None and value < 1:
@@ -259,14 +274,14 @@ class Settings(BaseSettings):
             raise ValueError("not a database URL; expected e.g. postgresql+psycopg://user@host/cxmon or sqlite:///path")
         return value
 
-    @field_validator("camera_fps", "button_window_s", "lease_s")
+    @field_validator("camera_fps", "button_window_s", "lease_s", "fcr_window_h")
     @classmethod
     def _positive(cls, value: float) -> float:
         if not value > 0:
             raise ValueError("expected a number > 0")
         return value
 
-    @field_validator("min_visit_s", "visit_gap_s")
+    @field_validator("min_visit_s", "visit_gap_s", "sl_threshold_s")
     @classmethod
     def _not_negative(cls, value: float) -> float:
         if not value >= 0:
@@ -279,6 +294,13 @@ class Settings(BaseSettings):
         if value is not None and not (0 <= value[0] < value[2] <= 1 and 0 <= value[1] < value[3] <= 1):
             raise ValueError("expected frame fractions x0 < x1 and y0 < y1 within 0..1, e.g. [0.25, 0.0, 0.75, 1.0]")
         return value
+
+    @model_validator(mode="after")
+    def _demand_rule(self) -> "Settings":
+        if self.demand_operator_k > self.demand_operator_n:
+            raise ValueError("demand_operator_k is more than demand_operator_n: expected k of the last n contacts, "
+                             "k <= n")
+        return self
 
     @model_validator(mode="after")
     def _images_need_retention(self) -> "Settings":
@@ -352,42 +374,3 @@ def _masked_texts(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _masked_texts(v) for k, v in value.items()}
     return value
-
-
-def _origin(field: str) -> str:
-    """Where a setting's value came from: its variable (which wins), the settings file, or nowhere known."""
-    variable = f"CXMON_{field.upper()}"
-    if any(name.upper() == variable for name in os.environ):
-        return variable
-    try:
-        path = config_file()
-    except FileNotFoundError:
-        path = None
-    return f"in {path}" if path is not None else ""
-
-
-def settings_problems(error: ValidationError) -> list[str]:
-    """One line per bad setting: its name, where it was set and what is expected -- never the value.
-
-    Pydantic's own message quotes every input value, and a value may be a password or personal.
-    The keys inside a table setting (``chat_roles`` author names) are data too: only list positions
-    are named.
-    """
-    problems = []
-    for item in error.errors(include_url=False, include_input=False, include_context=False):
-        loc = item["loc"]
-        if not loc:
-            problems.append(item["msg"].removeprefix("Value error, "))
-            continue
-        field = str(loc[0])
-        notes = [_origin(field)]
-        if any(isinstance(part, str) for part in loc[1:]):
-            notes.insert(0, "one entry")
-        label = field + "".join(f"[{part}]" for part in loc[1:] if isinstance(part, int))
-        if any(notes):
-            label += f" ({', '.join(n for n in notes if n)})"
-        if item["type"] == "extra_forbidden":
-            problems.append(f"{label}: unknown setting; `cxmon config` lists the known ones")
-        else:
-            problems.append(f"{label}: {item['msg'].removeprefix('Value error, ')}")
-    return problems

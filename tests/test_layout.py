@@ -18,14 +18,14 @@ MAX_MODULE_LINES = 400
 # The README's layer table, ground floor first. A module stands on the floor of the longest prefix
 # that names it; it may import from its own floor and the floors below, never from above.
 FLOORS: list[tuple[str, tuple[str, ...]]] = [
-    ("core", ("pipeline.records", "pipeline.settings", "pipeline.tables", "pipeline.sidecars",
-              "pipeline.jsonlines", "pipeline.personal_data", "pipeline.masking")),
+    ("core", ("pipeline.records", "pipeline.settings", "pipeline.settings_problems", "pipeline.tables",
+              "pipeline.sidecars", "pipeline.jsonlines", "pipeline.personal_data", "pipeline.masking")),
     ("store", ("pipeline.store", "pipeline.catalog")),
     ("features and models", ("features", "models")),
     ("capabilities", ("pipeline.rules", "pipeline.text", "pipeline.speech", "pipeline.calls", "pipeline.chats",
                       "pipeline.surveys", "pipeline.csi", "pipeline.checklists", "pipeline.review",
                       "pipeline.alarms", "pipeline.devices", "pipeline.desk", "pipeline.users", "pipeline.coaching",
-                      "pipeline.retention", "pipeline.pickup", "hardware")),
+                      "pipeline.retention", "pipeline.pickup", "pipeline.cx", "hardware")),
     ("registries", ("pipeline.stages", "pipeline.ingest")),
     ("flows", ("flows",)),
     ("interfaces", ("pipeline.cli", "pipeline.web", "bench")),

@@ -25,9 +25,9 @@ from pipeline.cli.model import model
 from pipeline.cli.erase import erase, retention
 from pipeline.cli.flows import flows
 from pipeline.cli.pickup import pickup
+from pipeline.cli.process_report import process_report
 from pipeline.cli.review import review
 from pipeline.cli.serve import serve
-from pipeline.cli.status import status
 from pipeline.cli.surveys import report, surveys
 from pipeline.cli.users import users
 
@@ -61,6 +61,7 @@ main.add_command(errors)
 main.add_command(model)
 main.add_command(demo)
 main.add_command(surveys)
+report.add_command(process_report)
 main.add_command(report)
 main.add_command(checklist)
 main.add_command(alarms)
@@ -73,4 +74,3 @@ main.add_command(pickup)
 main.add_command(erase)
 main.add_command(retention)
 main.add_command(flows)
-main.add_command(status)

@@ -33,7 +33,8 @@ def load_settings() -> Settings:
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
-    from pipeline.settings import config_file, settings_problems
+    from pipeline.settings import config_file
+    from pipeline.settings_problems import settings_problems
 
     try:
         return Settings()

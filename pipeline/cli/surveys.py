@@ -18,7 +18,7 @@ SURVEY_BY = ("operator", "team", "channel")
 DESK_BY = ("desk", "operator", "site", "day")
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--desk", "desk", is_flag=True, help="Desk metrics (visitors, rated, silent, dissatisfied share of "
                                                    "the served, emotions, dwell) instead of survey metrics.")
 @click.option("--by", "by", multiple=True, type=click.Choice(sorted({*SURVEY_BY, *DESK_BY})),
@@ -33,11 +33,15 @@ DESK_BY = ("desk", "operator", "site", "day")
               help="Write CSV, Parquet and PNG plots here (default: {home}/reports).")
 @click.option("--no-files", is_flag=True, help="Only print the table.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def report(desk: bool, by: tuple[str, ...], total: bool, period: str | None, since: str | None, until: str | None,
-           out_dir: Path | None, no_files: bool, as_json: bool) -> None:
+@click.pass_context
+def report(ctx: click.Context, desk: bool, by: tuple[str, ...], total: bool, period: str | None, since: str | None,
+           until: str | None, out_dir: Path | None, no_files: bool, as_json: bool) -> None:
     """Survey metrics: NPS, CSAT, CES, CSI, dissatisfied share, response, ignore and STOP rates, money at risk.
 
-    With --desk: desk metrics per desk, operator, site or day, and their plots."""
+    With --desk: desk metrics per desk, operator, site or day, and their plots. `cxmon report process`: process
+    metrics (FCR, AHT, service level, abandonment, transfers, IVR exits)."""
+    if ctx.invoked_subcommand is not None:
+        return  # a subcommand (`report process`) reports instead; the options above are the survey report's
     from datetime import UTC
 
     from pipeline.surveys.report import format_report

@@ -54,7 +54,7 @@ def test_missing_config_file_is_named(monkeypatch, tmp_path):
 
 
 def test_a_settings_problem_names_the_setting_and_never_the_value(monkeypatch):
-    from pipeline.settings import settings_problems
+    from pipeline.settings_problems import settings_problems
 
     # pydantic's own message echoes every input: here the webhook secret and an author's name and phone
     for name, value in [("CXMON_ALARM_WEBHOOK_SECRET", "s3cr3t"), ("CXMON_TIMEZONE", "Mars/Olympus"),
@@ -83,7 +83,7 @@ def test_a_settings_file_problem_names_the_file_and_the_key(monkeypatch, tmp_pat
     config = tmp_path / "site.toml"
     config.write_text('wrokers = 3\ntimezone = "../../etc/passwd"\n')
     monkeypatch.setenv("CXMON_CONFIG", str(config))
-    from pipeline.settings import settings_problems
+    from pipeline.settings_problems import settings_problems
 
     with pytest.raises(ValidationError) as caught:
         Settings()
@@ -139,7 +139,7 @@ def test_masked_masks_secrets_written_into_any_url_setting(monkeypatch):
 def test_a_catalog_url_that_is_no_database_url_is_named_not_shown(monkeypatch, url):
     from pydantic import ValidationError
 
-    from pipeline.settings import settings_problems
+    from pipeline.settings_problems import settings_problems
 
     monkeypatch.setenv("CXMON_CATALOG_URL", url)
     with pytest.raises(ValidationError) as caught:
