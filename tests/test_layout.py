@@ -25,7 +25,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("capabilities", ("pipeline.rules", "pipeline.text", "pipeline.speech", "pipeline.calls", "pipeline.chats",
                       "pipeline.surveys", "pipeline.csi", "pipeline.checklists", "pipeline.review",
                       "pipeline.alarms", "pipeline.devices", "pipeline.desk", "pipeline.users", "pipeline.coaching",
-                      "pipeline.retention", "pipeline.pickup", "pipeline.cx", "hardware")),
+                      "pipeline.retention", "pipeline.pickup", "pipeline.cx", "pipeline.drivers", "hardware")),
     ("registries", ("pipeline.stages", "pipeline.ingest")),
     ("flows", ("flows",)),
     ("interfaces", ("pipeline.cli", "pipeline.web", "bench")),

@@ -21,6 +21,7 @@ from pipeline.cli.contacts import config, errors, ingest, list_contacts, process
 from pipeline.cli.demo import demo
 from pipeline.cli.desk import desk
 from pipeline.cli.devices import devices
+from pipeline.cli.drivers_report import drivers
 from pipeline.cli.model import model
 from pipeline.cli.erase import erase, retention
 from pipeline.cli.flows import flows
@@ -62,6 +63,7 @@ main.add_command(model)
 main.add_command(demo)
 main.add_command(surveys)
 report.add_command(process_report)
+report.add_command(drivers)
 main.add_command(report)
 main.add_command(checklist)
 main.add_command(alarms)
