@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     ivr_operator_exits: list[str] = ["operator"]
     """IVR exits (``ivr_end`` ``exit`` in the events file) that mean the caller asked for a person."""
 
+    min_group: int = 5
+    """The fewest employees any figure of the employee survey report stands for: smaller teams, and totals
+    that would give them away by subtraction, are hidden. Keep it fixed: reports under two thresholds
+    could be subtracted."""
+
     timezone: str = "UTC"
     """IANA time zone of times written without an offset (WhatsApp exports), e.g. ``Europe/Moscow``."""
 
@@ -242,6 +247,13 @@ class Settings(BaseSettings):
     def _at_least_one(cls, value: int | None) -> int | None:
         if value is not None and value < 1:
             raise ValueError("expected a whole number >= 1")
+        return value
+
+    @field_validator("min_group")
+    @classmethod
+    def _min_group(cls, value: int) -> int:
+        if value < 2:
+            raise ValueError("expected a whole number of employees >= 2")
         return value
 
     @field_validator("whisper_hallucination_silence_s")

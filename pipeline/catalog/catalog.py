@@ -12,6 +12,7 @@ from pipeline.catalog.alarms import AlarmRecords
 from pipeline.catalog.checklists import ChecklistRecords
 from pipeline.catalog.coaching import CoachingRecords
 from pipeline.catalog.complaints import DeskRecords
+import pipeline.catalog.employees_schema  # noqa: F401  (employee_answers, migration 0015)
 from pipeline.catalog.contact_text import write_contact_text
 from pipeline.catalog.devices import DeviceRecords
 from pipeline.catalog.erasure import ErasureRecords

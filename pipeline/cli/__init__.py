@@ -21,6 +21,7 @@ from pipeline.cli.contacts import config, errors, ingest, list_contacts, process
 from pipeline.cli.demo import demo
 from pipeline.cli.desk import desk
 from pipeline.cli.devices import devices
+from pipeline.cli.employees import employees, employees_report
 from pipeline.cli.drivers_report import drivers
 from pipeline.cli.model import model
 from pipeline.cli.erase import erase, retention
@@ -63,8 +64,10 @@ main.add_command(model)
 main.add_command(demo)
 main.add_command(surveys)
 report.add_command(process_report)
+report.add_command(employees_report, "employees")  # `cxmon report employees` = `cxmon employees report`
 report.add_command(drivers)
 main.add_command(report)
+main.add_command(employees)
 main.add_command(checklist)
 main.add_command(alarms)
 main.add_command(review)
