@@ -6,7 +6,8 @@
 
 Both sides run in this process with the model already loaded, each timed ``--repeat`` times
 (the median counts). "Plain" is what a speech-analytics box without cxmon's stages would do:
-transcribe each whole channel. "cxmon" is everything the ``call`` stage does: resampling, VAD,
+transcribe each whole channel with faster-whisper in its strongest plain configuration (its own VAD,
+word timestamps, beam 5). For the batch figure (20 calls, ``cxmon process``) see ``batch_speed.py``. "cxmon" is everything the ``call`` stage does: resampling, VAD,
 IVR/queue/hold detection, ASR of speech only, turns, features, voice features.
 It also times ``cxmon analyze`` as a user runs it (a new process: imports and model load included).
 """
@@ -107,7 +108,6 @@ def main() -> None:
 
     from pipeline.calls.analyze import analyze_call
     from pipeline.settings import Settings
-    from pipeline.speech.asr import transcribe_all
     from pipeline.calls.speech_models import transcriber_for
     from pipeline.speech.vad import to_16k
     from pipeline.speech.whisper_model import load_whisper
@@ -125,7 +125,9 @@ def main() -> None:
 
     def plain() -> None:
         for channel in range(2):
-            transcribe_all(model, to_16k(samples[:, channel], rate), language=args.language)
+            segments, _ = model.transcribe(to_16k(samples[:, channel], rate), language=args.language, beam_size=5,
+                                           vad_filter=True, word_timestamps=True)
+            list(segments)
 
     def cxmon() -> None:
         analyze_call(samples, rate, events=[], channel_map={"left": "agent", "right": "customer"},
@@ -145,7 +147,7 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"call: {duration_s:.1f} s stereo at {rate} Hz, language {args.language}, model {settings.whisper_model} "
           f"({settings.whisper_compute_type}), median of {args.repeat}")
-    print(f"plain transcription of both channels: {plain_s:6.2f} s  (RTF {plain_s / duration_s:.3f})")
+    print(f"plain faster-whisper, both channels:  {plain_s:6.2f} s  (RTF {plain_s / duration_s:.3f}; VAD, word timestamps)")
     print(f"cxmon call analysis:                  {cxmon_s:6.2f} s  (RTF {cxmon_s / duration_s:.3f})")
     print(f"ratio cxmon / plain:                  {cxmon_s / plain_s:6.2f}  (target <= 0.80)")
     print(f"`cxmon analyze` in a new process:     {cli_s:6.2f} s  (imports and model load included)")

@@ -172,13 +172,21 @@ def pending_stages(store: Store, contact: Contact) -> list[Stage]:
     return [s for s in STAGES if contact.channel in s.channels and done.get(s.name) != "ok"]
 
 
-def process_contact(store: Store, contact_id: str, settings: Settings) -> list[StageOutcome]:
-    """Run every pending stage on one contact, in order; stop at the first that fails."""
+def process_contact(store: Store, contact_id: str, settings: Settings, *,
+                    still_held: Callable[[], bool] | None = None) -> list[StageOutcome]:
+    """Run every pending stage on one contact, in order; stop at the first that fails.
+
+    ``still_held`` is asked before each stage after the first (it renews the run's lease); when it answers
+    False, another run has taken the contact over (our lease expired) and this run stops there."""
     contact = store.catalog.get_contact(contact_id)
     if contact is None:
         raise KeyError(f"no contact {contact_id} in {store.catalog!r}")
     outcomes = []
     for stage in pending_stages(store, contact):
+        if outcomes and still_held is not None and not still_held():
+            log.warning("%s: the lease ran out and another run took the contact over; this run stops before %s",
+                        contact_id, stage.name)
+            break
         outcome = run_stage(store, contact, stage, settings)
         outcomes.append(outcome)
         if not outcome.ok:
@@ -188,19 +196,23 @@ def process_contact(store: Store, contact_id: str, settings: Settings) -> list[S
 
 def process_claimed(
     store: Store, contact_id: str, settings: Settings, *, owner: str, pauses_s: Sequence[float] | None = None,
+    lease_s: float = LEASE_S,
 ) -> list[StageOutcome] | None:
     """:func:`process_contact` under a lease held by ``owner``; None when another run holds the contact.
 
     When the store cannot be reached even to record what happened, the contact is tried again after
     each of ``pauses_s`` (default: :data:`OUTAGE_PAUSES_S`); then the outage is its one outcome (stage
-    ``store``), and since nothing was recorded, the next run takes the contact again.
+    ``store``), and since nothing was recorded, the next run takes the contact again. The lease lasts
+    ``lease_s`` seconds (the ``lease_s`` setting) and is renewed before each stage: a contact stays held as
+    long as no single stage outlasts the lease.
     """
     for pause_s in (*(OUTAGE_PAUSES_S if pauses_s is None else pauses_s), None):
         try:
-            if not store.catalog.claim_contact(contact_id, owner, lease_s=LEASE_S):
+            if not store.catalog.claim_contact(contact_id, owner, lease_s=lease_s):
                 return None
             try:
-                return process_contact(store, contact_id, settings)
+                return process_contact(store, contact_id, settings, still_held=lambda: store.catalog.claim_contact(
+                    contact_id, owner, lease_s=lease_s))
             finally:
                 store.catalog.release_contact(contact_id, owner)
         except Exception as error:

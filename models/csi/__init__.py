@@ -9,11 +9,24 @@
     True
 """
 
-from models.csi.estimator import CsiLinear, CsiRegressor
+from models.csi.linear import CsiLinear
 from models.csi.model import (
     CSI_FEATURES, CsiModel, TurnModel, contact_csi_row, csi_card, load_csi_model,
 )
-from models.csi.fit import fit_csi
 
 __all__ = ["CSI_FEATURES", "CsiLinear", "CsiModel", "CsiRegressor", "TurnModel", "contact_csi_row", "csi_card",
            "fit_csi", "load_csi_model"]
+
+
+def __getattr__(name: str):
+    """``CsiRegressor`` and ``fit_csi`` import scikit-learn (about a second): only when asked for, since scoring
+    a contact needs neither."""
+    if name == "CsiRegressor":
+        from models.csi.estimator import CsiRegressor
+
+        return CsiRegressor
+    if name == "fit_csi":
+        from models.csi.fit import fit_csi
+
+        return fit_csi
+    raise AttributeError(f"module 'models.csi' has no attribute {name!r}")

@@ -26,7 +26,7 @@ import numpy as np
 
 from features.csi import MergedTurns, contact_features, merge_turns
 from features.turns import TextTurn, TurnLike
-from models.csi.estimator import CsiLinear
+from models.csi.linear import CsiLinear
 
 MODEL_DIR = Path(__file__).resolve().parent
 MODEL_FILE = "csi.npz"

@@ -22,12 +22,13 @@ from features.music import music_spans
 from pipeline.calls.roles import agent_label, agent_side
 from pipeline.calls.timeline import call_timeline
 from pipeline.records import Speaker, TelephonyEvent, Turn, Word
-from pipeline.speech.vad import VAD_RATE_HZ, speech_probabilities, speech_spans, to_16k
+from pipeline.speech.vad import VAD_RATE_HZ, speech_activity, to_16k
 
 log = logging.getLogger(__name__)
 
 Transcriber = Callable[[np.ndarray, Sequence[Span]], list[Word]]
-"""``(samples_16k, spans) -> words`` for one channel; only the spans are transcribed."""
+"""``(samples_16k, spans) -> words`` for one channel; only the spans are transcribed. One that also has a
+``legs([(samples_16k, spans), ...]) -> [words, ...]`` method gets every leg of a call in one call (one batch)."""
 Diarizer = Callable[[np.ndarray, Sequence[Span]], dict[str, list[Span]]]
 """``(samples_16k, speech_spans) -> {speaker_label: spans}`` for a mono call."""
 
@@ -49,8 +50,8 @@ class _Leg:
 
 def _leg(samples: np.ndarray, rate_hz: int) -> _Leg:
     samples_16k = to_16k(samples, rate_hz)
-    speech = speech_spans(samples_16k)
-    music = music_spans(samples_16k, VAD_RATE_HZ, speech_proba=speech_probabilities(samples_16k))
+    speech, probabilities = speech_activity(samples_16k)
+    music = music_spans(samples_16k, VAD_RATE_HZ, speech_proba=probabilities)
     return _Leg(samples_16k, speech, subtract(music, speech))
 
 
@@ -70,6 +71,12 @@ def _mono_heard(leg: _Leg, diarize: Diarizer) -> HeardProcess:
             break
         heard = queue_until(heard, music[1], leg.speech, leg.music)
     return heard
+
+
+def transcribed(transcribe: Transcriber, legs: Sequence[tuple[np.ndarray, Sequence[Span]]]) -> list[list[Word]]:
+    """The words of each ``(samples_16k, spans)``: in one batch when ``transcribe`` has a ``legs`` method."""
+    together = getattr(transcribe, "legs", None)
+    return together(legs) if callable(together) else [transcribe(samples, spans) for samples, spans in legs]
 
 
 def _split_at(spans: Sequence[Span], answer_s: float) -> tuple[list[Span], list[Span]]:
@@ -132,8 +139,10 @@ def analyze_call(
         # Agent-leg speech inside a hold is the switch's announcements, not the agent.
         agent_spans = subtract(agent_spans, timeline.holds)
         customer_spans = customer_leg.speech
-        agent_words = transcribe(agent_leg.samples_16k, agent_spans)
-        customer_words = transcribe(customer_leg.samples_16k, [s for s in customer_spans if s[1] > answer])
+        agent_words, customer_words = transcribed(transcribe, [
+            (agent_leg.samples_16k, agent_spans),
+            (customer_leg.samples_16k, [s for s in customer_spans if s[1] > answer]),
+        ])
         party_audio = {"agent": samples[:, agent_index], "customer": samples[:, 1 - agent_index]}
         sources["agent_channel"] = f"{side}:{side_source}"
     else:
@@ -143,7 +152,7 @@ def analyze_call(
         answer = timeline.answer_s
         ivr_spans, conversation = _split_at(leg.speech, answer)
         speakers = diarize(leg.samples_16k, conversation)
-        words = {label: transcribe(leg.samples_16k, spans) for label, spans in speakers.items()}
+        words = dict(zip(speakers, transcribed(transcribe, [(leg.samples_16k, spans) for spans in speakers.values()])))
         agent, role_source = agent_label(speakers, words, language=language)
         # The customer is the other speaker who talks most; any further voice (a colleague after
         # a transfer, a third party) is kept in the transcript as "unknown" but not in the features.

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -12,18 +14,31 @@ from pipeline.calls.analyze import Diarizer, Transcriber
 from pipeline.settings import Settings
 
 
+@dataclass(frozen=True)
+class WhisperTranscriber:
+    """A :data:`~pipeline.calls.analyze.Transcriber` whose ``legs`` decodes every leg of a call in one batch
+    (`pipeline.speech.batched_asr`)."""
+
+    model: Any
+    language: str
+    decoding: Any
+
+    def __call__(self, samples_16k: np.ndarray, spans: Sequence[Span]) -> list:
+        return self.legs([(samples_16k, spans)])[0]
+
+    def legs(self, legs: Sequence[tuple[np.ndarray, Sequence[Span]]]) -> list[list]:
+        from pipeline.speech.batched_asr import transcribe_legs
+
+        return transcribe_legs(self.model, legs, language=self.language, decoding=self.decoding)
+
+
 def transcriber_for(settings: Settings, *, language: str | None = None) -> Transcriber:
     """``(samples_16k, spans) -> words`` with the configured Whisper model and language."""
-    from pipeline.speech.asr import Decoding, transcribe_spans
+    from pipeline.speech.asr import Decoding
     from pipeline.speech.whisper_model import load_whisper
 
     model = load_whisper(settings.whisper_model, compute_type=settings.whisper_compute_type)
-    chosen = language or settings.language
-
-    def transcribe(samples_16k: np.ndarray, spans: Sequence[Span]) -> list:
-        return transcribe_spans(model, samples_16k, spans, language=chosen, decoding=Decoding.from_settings(settings))
-
-    return transcribe
+    return WhisperTranscriber(model, language or settings.language, Decoding.from_settings(settings))
 
 
 def diarizer_for(settings: Settings) -> Diarizer:

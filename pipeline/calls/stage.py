@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import threading
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +20,8 @@ from pipeline.text.pii import redact_turn
 if TYPE_CHECKING:
     from pipeline.store import Store
 
+log = logging.getLogger(__name__)
+
 
 def analyze_stage(store: Store, contact: Contact, settings: Settings) -> FeatureSet:
     from pipeline.calls.speech_models import diarizer_for, transcriber_for
@@ -27,6 +31,7 @@ def analyze_stage(store: Store, contact: Contact, settings: Settings) -> Feature
         samples, rate_hz = decode_audio(io.BytesIO(fh.read()), name=Path(contact.source).name)
     mono = samples.shape[1] == 1
     language = contact.language or settings.language
+    _warm_sentiment(language)
     analysis = analyze_call(
         samples,
         rate_hz,
@@ -47,6 +52,21 @@ def analyze_stage(store: Store, contact: Contact, settings: Settings) -> Feature
         transcript = replace(transcript, turns=tuple(_redacted(turn) for turn in transcript.turns))
     store.catalog.put_transcript(transcript)
     return FeatureSet(contact_id=contact.contact_id, name="call", values={**analysis.features, **text_values})
+
+
+def _warm_sentiment(language: str) -> None:
+    """Load the sentiment model and its sentence encoder in the background while the call is heard (VAD runs
+    on one core): the turns need it right after ASR. Once loaded this costs one short sentence."""
+
+    def warm() -> None:
+        from models.sentiment import load_sentiment_model
+
+        try:
+            load_sentiment_model(language).predict_proba(["thank you"])
+        except (OSError, ValueError, RuntimeError, ImportError) as error:  # the stage that needs it says so itself
+            log.debug("sentiment model not warmed: %s", error)
+
+    threading.Thread(target=warm, name="cxmon-warm-sentiment", daemon=True).start()
 
 
 def _redacted(turn: Turn) -> Turn:

@@ -103,10 +103,13 @@ def retry(contact_ids: tuple[str, ...], as_json: bool) -> None:
 
 
 def _run_process(limit: int | None, as_json: bool) -> None:
-    from flows.process import run_process_contacts  # the CLI is the outermost edge: it may start flows
+    from flows.process import SchedulerUnreachable, run_process_contacts  # the CLI is the outermost edge
 
     open_configured_store()  # a store that cannot be reached stops here, with its reason, before any flow runs
-    result = run_process_contacts(load_settings(), limit=limit)
+    try:
+        result = run_process_contacts(load_settings(), limit=limit)
+    except SchedulerUnreachable as error:  # names the address and the setting
+        raise click.ClickException(str(error)) from None
     if result["store_unreachable"]:
         raise click.ClickException("the store could not be reached when the run began; nothing was done, "
                                    "try again when it is back")

@@ -69,6 +69,19 @@ def test_bad_input_exits_2_with_a_message(home, tmp_path):
     assert unknown.exit_code == 2 and "no contact with id 'deadbeef'" in unknown.output
 
 
+def test_an_unreachable_dask_scheduler_is_a_clear_error(home, monkeypatch):
+    import socket
+
+    with socket.socket() as probe:  # a free port: nothing listens there once it is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("CXMON_DASK_ADDRESS", f"tcp://127.0.0.1:{port}")
+    result = CliRunner().invoke(main, ["process"])
+    assert result.exit_code == 1, result.output
+    assert f"tcp://127.0.0.1:{port}" in result.output and "dask_address" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_a_data_folder_that_cannot_be_made_is_a_clear_error(tmp_path, monkeypatch):
     (tmp_path / "a-file").write_text("not a folder")
     monkeypatch.setenv("CXMON_HOME", str(tmp_path / "a-file" / "home"))
