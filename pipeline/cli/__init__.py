@@ -30,6 +30,7 @@ from pipeline.cli.pickup import pickup
 from pipeline.cli.process_report import process_report
 from pipeline.cli.review import review
 from pipeline.cli.serve import serve
+from pipeline.cli.status import status
 from pipeline.cli.surveys import report, surveys
 from pipeline.cli.users import users
 
@@ -79,3 +80,4 @@ main.add_command(pickup)
 main.add_command(erase)
 main.add_command(retention)
 main.add_command(flows)
+main.add_command(status)
