@@ -16,15 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scratch_catalog import scratch_catalog_url  # noqa: E402  (bench/ is on the path when a bench runs)
 
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
@@ -77,26 +75,6 @@ def build(engine, n: int) -> None:
             bar.update(len(people))
 
 
-@contextmanager
-def catalog_url(postgres: str | None) -> Iterator[str]:
-    if postgres is None:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/catalog.sqlite3"
-        return
-    import sqlalchemy as sa
-
-    name = f"cxmon_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
@@ -110,7 +88,7 @@ def main() -> None:
     from pipeline.catalog import Catalog
     from pipeline.cx.process_report import contact_metrics, process_rows, routing_hints
 
-    with catalog_url(args.postgres) as url:
+    with scratch_catalog_url(args.postgres) as url:
         catalog = Catalog(url)
         try:
             started = time.perf_counter()

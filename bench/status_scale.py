@@ -15,15 +15,13 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scratch_catalog import scratch_catalog_url  # noqa: E402  (bench/ is on the path when a bench runs)
 
 STAGES = {"call": ["probe", "call", "csi", "checklist", "alarms"], "chat": ["chat", "csi", "checklist", "alarms"],
           "desk": ["desk", "csi", "checklist", "alarms"]}
@@ -64,26 +62,6 @@ def build(catalog, n: int, now: datetime) -> int:
     return written
 
 
-@contextmanager
-def _database(admin_url: str | None, tmp: str) -> Iterator[str]:
-    """A new, empty catalog database: a SQLite file in ``tmp``, or a PostgreSQL database dropped after."""
-    if admin_url is None:
-        yield f"sqlite:///{tmp}/catalog.sqlite3"
-        return
-    import sqlalchemy as sa
-
-    name = f"cxmon_status_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--contacts", type=int, default=100_000)
@@ -99,7 +77,7 @@ def main() -> None:
     from pipeline.catalog.status_query import work_status
 
     now = datetime.now(UTC)
-    with tempfile.TemporaryDirectory() as tmp, _database(args.postgres, tmp) as url:
+    with scratch_catalog_url(args.postgres) as url:
         catalog = Catalog(url)
         try:
             runs = build(catalog, args.contacts, now)
