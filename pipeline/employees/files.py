@@ -184,8 +184,11 @@ def read_employee_file(data: bytes, *, jsonl: bool) -> EmployeeFile:
         if not first.strip():
             raise EmployeeFileError("no header row; expected a first line such as team,date,enps,workload")
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(first))
-        names = [_name(name) for name in next(reader)]
-        rows = [(line, dict(zip(names, cells))) for line, cells in csv_rows(reader, names, problems)]
+        try:
+            names = [_name(name) for name in next(reader)]
+            rows = [(line, dict(zip(names, cells))) for line, cells in csv_rows(reader, names, problems)]
+        except csv.Error as error:  # e.g. a field over the csv module's size limit
+            raise EmployeeFileError(f"line {reader.line_num}: not readable as CSV ({error})") from None
     if not rows and problems:  # every row is bad: say which and why, line by line
         return EmployeeFile(answers=(), problems=tuple(problems), items=(), dropped_columns=())
     if not rows:

@@ -61,6 +61,7 @@ def test_bad_rows_are_named_by_line(tmp_path, home, body, line, why):
     ("notes.txt", b"team,date\n", "expected .csv or .jsonl"),
     ("obj.jsonl", b'{"team": {"a": 1}, "date": "2026-03-01", "enps": 9}\n', "team is a dict; expected text"),
     ("bool.jsonl", b'{"team": "a", "date": "2026-03-01", "enps": true}\n', "enps is a bool"),
+    ("huge.csv", b"team,date,enps\n" + b"a" * 200_000 + b",2026-03-01,9\n", "huge.csv: line 2: not readable as CSV"),
 ])
 def test_hostile_files_are_refused_clearly(tmp_path, home, name, data, why):
     path = tmp_path / name
