@@ -46,6 +46,8 @@ FLOWS: dict[str, FlowEntry] = {e.name: e for e in (
               "Delete recordings and records older than the retention settings."),
     FlowEntry("capture_desk", "flows.desk:capture_desk",
               "Run a site's desk cameras and button boxes (parameter: site)."),
+    FlowEntry("survey_campaigns", "flows.campaigns:survey_campaigns",
+              "Send the survey campaigns' invitations and reminders; close expired ones."),
 )}
 """Flow name -> its entry. A new flow is one line here and one deployment in ``prefect.yaml``."""
 

@@ -66,7 +66,8 @@ class Settings(BaseSettings):
 
     flow_schedules: dict[str, str] = {"pickup_recordings": "*/2 * * * *", "process_contacts": "* * * * *",
                                       "check_alarms": "*/5 * * * *", "train_csi": "0 3 * * 0",
-                                      "daily_report": "0 6 * * *", "apply_retention": "30 2 * * *"}
+                                      "daily_report": "0 6 * * *", "apply_retention": "30 2 * * *",
+                                      "survey_campaigns": "*/10 * * * *"}
     """Cron schedule of each flow ``cxmon flows serve`` deploys (flow name: cron, in ``timezone``); a flow
     left out, or given ``""``, is deployed without a schedule (run it by hand: ``cxmon flows run NAME``)."""
 
@@ -150,6 +151,10 @@ class Settings(BaseSettings):
     """The fewest employees any figure of the employee survey report stands for: smaller teams, and totals
     that would give them away by subtraction, are hidden. Keep it fixed: reports under two thresholds
     could be subtracted."""
+
+    campaigns_file: Path | None = None
+    """Survey campaigns (YAML: sinks, defaults, campaigns) that ``cxmon campaigns run``, the ``survey_campaigns``
+    flow and the reply webhook of ``cxmon serve`` read; default ``{home}/campaigns.yaml``."""
 
     timezone: str = "UTC"
     """IANA time zone of times written without an offset (WhatsApp exports), e.g. ``Europe/Moscow``."""

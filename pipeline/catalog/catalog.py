@@ -13,6 +13,7 @@ from pipeline.catalog.checklists import ChecklistRecords
 from pipeline.catalog.coaching import CoachingRecords
 from pipeline.catalog.complaints import DeskRecords
 import pipeline.catalog.employees_schema  # noqa: F401  (employee_answers, migration 0015)
+import pipeline.catalog.campaigns_schema  # noqa: F401  (crm_events, campaign_*, migration 0016)
 from pipeline.catalog.contact_text import write_contact_text
 from pipeline.catalog.devices import DeviceRecords
 from pipeline.catalog.erasure import ErasureRecords

@@ -16,6 +16,7 @@ import click
 
 from pipeline.cli.alarms import alarms
 from pipeline.cli.analyze import analyze
+from pipeline.cli.campaigns import campaigns
 from pipeline.cli.checklist import checklist
 from pipeline.cli.contacts import config, errors, ingest, list_contacts, process, retry, show
 from pipeline.cli.demo import demo
@@ -64,6 +65,7 @@ main.add_command(errors)
 main.add_command(model)
 main.add_command(demo)
 main.add_command(surveys)
+main.add_command(campaigns)
 report.add_command(process_report)
 report.add_command(employees_report, "employees")  # `cxmon report employees` = `cxmon employees report`
 report.add_command(drivers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.calls.ingest import RECORDINGS
+from pipeline.campaigns.ingest import CRM_FILES
 from pipeline.chats.ingest import CHAT_EXPORTS
 from pipeline.desk.sellers import SALES_FILES
 from pipeline.desk.video import DESK_BUTTON_LOGS, DESK_VIDEOS
@@ -25,6 +26,7 @@ INPUT_KINDS: tuple[InputKind, ...] = (
     SURVEY_FILES,
     DEVICE_FILES,
     SALES_FILES,
+    CRM_FILES,
 )
 
 
