@@ -41,7 +41,12 @@ def test_demo_runs_and_is_idempotent(home):
                            capture_output=True, text=True, env=env, timeout=600)
     assert first.returncode == 0, first.stderr
     summary = json.loads(first.stdout)
-    assert len(summary["ingest"]["new"]) == 10 and summary["process"]["failed"] == []  # 3 calls, 2 chats, 5 visits
+    # 3 calls, 2 chats, 5 visits, and the programme's 40 chats (tests/test_demo_programme.py checks them closely)
+    assert len(summary["ingest"]["new"]) == 50 and summary["process"]["failed"] == []
+    programme = summary["programme"]
+    assert programme["contacts"] == 40 and programme["campaign"]["run"]["counts"]["sent"] == 8
+    assert programme["campaign"]["run"]["skipped_by_reason"] == {"cap": 7, "consent": 3}
+    assert programme["drivers"]["contacts"] == 40 and programme["drivers"]["factors"][0]["importance_ci"][0] > 0.5
     assert all(c["status"] == "processed" for c in summary["contacts"])
     # every call and chat gets a predicted CSI with its reasons (a desk visit's reasons are the terms that
     # move it from 50: a silent visit with a neutral face has none)
@@ -85,7 +90,9 @@ def test_demo_runs_and_is_idempotent(home):
                             capture_output=True, text=True, env=env, timeout=600)
     assert second.returncode == 0, second.stderr
     again = json.loads(second.stdout)
-    assert again["ingest"]["new"] == [] and len(again["ingest"]["existing"]) == 10
+    assert again["ingest"]["new"] == [] and len(again["ingest"]["existing"]) == 50
+    assert again["programme"]["campaign"]["run"]["counts"]["sent"] == 0  # nobody is asked twice
+    assert again["programme"]["campaign"]["invitations"] == programme["campaign"]["invitations"]
     assert len(again["contacts"]) == 10 and len(again["errors"]) == 2
     assert again["desk"]["features"] == desk["features"]
 
@@ -97,6 +104,9 @@ def test_demo_human_output_shows_the_table_and_the_problems(home):
     assert result.returncode == 0, result.stderr
     assert "ru-card-payment.wav" in result.stdout and "processed" in result.stdout
     assert "raw bytes kept at quarantine/" in result.stdout
+    assert "Survey campaign after_deal" in result.stdout and "skipped 10: 7 cap, 3 consent" in result.stdout
+    assert "drivers of csat" in result.stdout and "drivers_csat.png" in result.stdout
+    assert "programme/chat-p" not in result.stdout  # the forty programme chats stay out of the contact table
     if not missing_camera_packages():  # without the camera the demo still runs, with no desk
         assert "desk-demo.mp4: 5 visits, 3 rated, 2 silent" in result.stdout
         assert ("Of 5 served, 3 pressed a button and 2 stayed silent. Dissatisfied share of the served: 0.40"

@@ -2,7 +2,9 @@
 processed.
 
 What the demo set holds is :mod:`pipeline.cli.demo_set` (calls and chats) and :mod:`pipeline.cli.demo_desk`
-(a desk camera video and its button log); this module runs them and prints what a QA lead looks at first.
+(a desk camera video and its button log), :mod:`pipeline.cli.demo_programme` (a month of chats with survey
+answers, and a survey campaign); this module runs them and prints what a QA lead looks at first, then the
+campaign's decisions and the driver matrix.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import click
 from pipeline.cli.common import load_settings
 from pipeline.cli.contacts_view import contact_document, contact_rows, format_contact, format_contact_table
 from pipeline.cli.demo_desk import analyze_demo_desk, desk_demo_video, desk_text, missing_camera_packages
+from pipeline.cli.demo_programme import driver_matrix, programme_text, run_campaign, write_programme
 from pipeline.cli.demo_set import write_demo_set
 from pipeline.settings import Settings
 
@@ -54,6 +57,7 @@ def run_demo(
     store = open_store(settings)
     print(f"building demo calls in {directory} ...", file=sys.stderr)
     write_demo_set(directory)
+    write_programme(directory / "programme")
     missing = missing_camera_packages()
     if missing:  # the calls and chats still make a demo
         print(f"no desk in the demo: {', '.join(missing)} not installed (the desk camera: bash scripts/setup.sh "
@@ -65,7 +69,11 @@ def run_demo(
     report = ingest_paths(store, [directory], settings=settings, progress=not as_json and sys.stderr.isatty())
     result = process(settings)
     desk = analyze_demo_desk(settings, *desk_files) if desk_files else None
-    contacts = [contact_document(store, c) for c in store.catalog.contacts()]
+    outputs = settings.home / "demo-programme"  # not in the demo folder: that one is ingested
+    programme = {"contacts": sum(1 for c in store.catalog.contacts() if _in_programme(c.source)),
+                 "campaign": run_campaign(store, outputs / "campaigns.yaml"),
+                 "drivers": driver_matrix(store, outputs / "drivers_csat.png")}
+    contacts = [contact_document(store, c) for c in store.catalog.contacts() if not _in_programme(c.source)]
     summary = {
         "demo_dir": str(directory),
         "ingest": {"new": report.new, "existing": report.existing, "errors": [e.message for e in report.errors]},
@@ -73,6 +81,7 @@ def run_demo(
         "contacts": contacts,
         "errors": [asdict(e) for e in store.catalog.errors()],
         "desk": desk,
+        "programme": programme,
     }
     if as_json:
         echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
@@ -81,7 +90,7 @@ def run_demo(
          f"{len(report.errors)} problems kept in quarantine.")
     echo(f"Processed {result['contacts']} contacts ({result['stages_run']} stage runs, "
          f"{len(result['failed'])} failed).\n")
-    echo(format_contact_table(contact_rows(store)) + "\n")
+    echo(format_contact_table([r for r in contact_rows(store) if not _in_programme(r["source"])]) + "\n")
     calls = [c for c in contacts if c["contact"]["channel"] == "call"]
     chats = [c for c in contacts if c["contact"]["channel"] == "chat"]
     if calls:
@@ -92,9 +101,18 @@ def run_demo(
         echo(desk_text(desk) + "\n")
     echo("The speech here is synthetic (Russian: Festival's voice, English: espeak-ng); Whisper reads both,\n"
          "and timings and features do not depend on the voice.\n")
+    echo(f"The customer-experience programme: {programme['contacts']} more chats with their customers' CSAT, "
+         "a consent registry, customers' time zones and CRM events (in programme/).")
+    echo(programme_text(programme["campaign"], programme["drivers"]) + "\n")
     echo("Problems found (cxmon errors):")
     for error in store.catalog.errors():
         echo(f"  ! {error.message}\n    raw bytes kept at {error.quarantine_key}")
-    echo("\nNext: `cxmon ls`, `cxmon show ID`, `cxmon ingest YOUR_FOLDER`, `cxmon process`"
+    echo("\nNext: `cxmon ls`, `cxmon show ID`, `cxmon ingest YOUR_FOLDER`, `cxmon process`, `cxmon report drivers`, "
+         f"`cxmon campaigns run --file {outputs / 'campaigns.yaml'} --now 2026-11-26T09:00Z`"
          + (f", `cxmon analyze {desk['video']} --json`." if desk else "."))
     return summary
+
+
+def _in_programme(source: str) -> bool:
+    """A contact of the programme's chats (kept out of the demo's contact table: there are forty)."""
+    return "/programme/" in source.replace("\\", "/")
