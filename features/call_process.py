@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.intervals import Span, merge, subtract
+from features.intervals import Span, merge
 
 MAX_PROMPT_S = 30.0
 """Mono: an IVR prompt before the queue lies within this long (longer speech is a conversation)."""

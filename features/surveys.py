@@ -12,6 +12,11 @@ Units of the results:
 A metric of no answers (or a rate of no invitations) is None, never a division by zero.
 
 Dissatisfied ("critical") answers: CSAT 1-2, NPS 0-6 (detractors), CES 6-7.
+
+WoMI (Temkin's word-of-mouth index, :func:`womi`) pairs NPS with a second 0..10 question, "how likely are
+you to discourage others from ...": percent of promoters (NPS 9-10) minus percent who would actively
+discourage (9-10), over the respondents who answered both. It is -100..100 and never above NPS's
+promoter share; NPS minus WoMI is how much NPS overstates the harm detractors do.
 """
 
 from __future__ import annotations
@@ -26,6 +31,11 @@ SCALES: dict[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1,
 
 CRITICAL: dict[str, tuple[int, int]] = {"csat": (1, 2), "nps": (0, 6), "ces": (6, 7)}
 """The answers (inclusive range) that count as dissatisfied for each kind."""
+
+DISCOURAGE_SCALE = (0, 10)
+"""The "would you discourage others" answer of WoMI: 0 (not at all likely) .. 10 (extremely likely)."""
+DISCOURAGERS = (9, 10)
+"""Discourage answers of respondents who would actively discourage others."""
 
 
 def _answers(values: Sequence[float], kind: str) -> np.ndarray:
@@ -73,6 +83,53 @@ def nps(values: Sequence[int]) -> float | None:
     if array.size == 0:
         return None
     return float(100.0 * (np.count_nonzero(array >= 9) - np.count_nonzero(array <= 6)) / array.size)
+
+
+def _paired(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    checked = []
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"WoMI pair {pair!r}; expected (nps, discourage), two integers 0..10")
+        for name, value in zip(("nps", "discourage"), pair):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= 10:
+                raise ValueError(f"WoMI {name} answer {value!r}; expected an integer 0..10")
+        checked.append((int(pair[0]), int(pair[1])))
+    return checked
+
+
+def womi(pairs: Sequence[tuple[int, int]]) -> float | None:
+    """Word-of-mouth index (Temkin): percent of promoters (NPS 9-10) minus percent who would actively
+    discourage others (discourage 9-10), over respondents who answered both questions.
+
+    Parameters
+    ----------
+    pairs : one ``(nps, discourage)`` pair per respondent, integers 0..10 each. A respondent who
+        answered only one of the two questions is left out by the caller.
+
+    Returns
+    -------
+    An index in -100..100; None when nobody answered both.
+
+    Examples
+    --------
+    4 respondents: 2 promoters, 1 of the 4 would actively discourage (a detractor, NPS 3), the other
+    detractor (NPS 5) would not. NPS is 0, WoMI 25: NPS counts every detractor as harm, WoMI only
+    those who would speak against:
+
+    >>> womi([(10, 0), (9, 1), (3, 9), (5, 2)])
+    25.0
+    >>> nps([10, 9, 3, 5])
+    0.0
+    >>> womi([]) is None
+    True
+    """
+    checked = _paired(pairs)
+    if not checked:
+        return None
+    low, high = DISCOURAGERS
+    promoters = sum(n >= 9 for n, _ in checked)
+    discouragers = sum(low <= d <= high for _, d in checked)
+    return float(100.0 * (promoters - discouragers) / len(checked))
 
 
 def csat(values: Sequence[int]) -> float | None:

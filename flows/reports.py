@@ -1,8 +1,9 @@
 """``daily_report``: yesterday's survey, desk and grades reports as files, one folder a day.
 
-Writes ``HOME/reports/DATE/``: ``surveys.csv|parquet`` and plots (per operator, as ``cxmon report``),
-``desk.csv`` and plots (per desk, as ``cxmon report --desk``; only when there were desk visits) and
-``grades.json`` (per operator, as ``cxmon review grades``). The day is in the ``timezone`` setting.
+Writes ``HOME/reports/DATE/``: ``surveys.csv|parquet|xlsx`` and plots (per operator, as ``cxmon report``),
+``desk.csv|parquet|xlsx`` and plots (per desk, as ``cxmon report --desk``; only when there were desk visits),
+``grades.csv|parquet|xlsx``, ``grades.png`` and ``grades.json`` (per operator, as ``cxmon review grades``).
+The day is in the ``timezone`` setting.
 Schedule it each morning (``flow_schedules.daily_report``).
 """
 
@@ -29,8 +30,10 @@ def write_day_reports(day: str) -> dict:
     from pathlib import Path
     from zoneinfo import ZoneInfo
 
-    from pipeline.desk.metrics import desk_metrics, desk_visits, write_desk_report
+    from pipeline.desk.metrics import desk_metrics, desk_visits
+    from pipeline.desk.report_files import write_desk_files
     from pipeline.review.grades import grades
+    from pipeline.review.grades_files import write_grade_files
     from pipeline.store import open_store
     from pipeline.surveys.exports import write_report
     from pipeline.surveys.metrics import survey_metrics
@@ -54,9 +57,10 @@ def write_day_reports(day: str) -> dict:
 
     visits, _unprocessed = desk_visits(catalog, since=since, until=until)
     if visits:
-        files += write_desk_report(desk_metrics(visits, by=("desk",), tz=tz), visits, out, tz=tz)
+        files += write_desk_files(desk_metrics(visits, by=("desk",), tz=tz), visits, out, tz=tz)
 
     grade_rows = grades(store, period="week", since=since, until=until, tz=tz)
+    files += write_grade_files(grade_rows, out)
     grades_path = out / "grades.json"
     grades_path.write_text(json.dumps(grade_rows, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
     files.append(grades_path)

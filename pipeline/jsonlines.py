@@ -12,7 +12,7 @@ within its column and free of control characters.
 
 from __future__ import annotations
 
-import csv
+import csv  # noqa: F401  (the doctests below use it)
 import json
 import re
 from collections.abc import Iterator

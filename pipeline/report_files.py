@@ -5,7 +5,8 @@ XLSX is one sheet written by openpyxl. In both, times are ISO 8601 text, lists a
 and a text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``,
 a tab or a carriage return) gets a leading apostrophe, so a customer's words never become a formula
 on a supervisor's machine. Parquet keeps types: a column of whole numbers is int64, of numbers
-float64, of booleans bool, of times a timestamp, anything else (or a mix) text; None is null.
+float64, of booleans bool, of times a timestamp, anything else (or a mix) text; None is null. A report whose
+column can be empty (all None) names its type in ``types``, so the file's schema does not change with the data.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 FILE_FORMATS = ("csv", "parquet", "xlsx")
+COLUMN_TYPES = ("int", "float", "bool", "time", "text")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -98,22 +100,32 @@ def _parquet_type(values: list[Any]) -> str:
     return "text"
 
 
-def parquet_bytes(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
-    """The rows as a Parquet file, each column typed as the module says."""
+def parquet_bytes(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *,
+                  types: Mapping[str, str] | None = None) -> bytes:
+    """The rows as a Parquet file, each column typed as the module says, or as ``types`` names it (one of
+    :data:`COLUMN_TYPES`; ValueError for another, or for a value that is not of it)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    types = dict(types or {})
+    unknown = {name: kind for name, kind in types.items() if kind not in COLUMN_TYPES}
+    if unknown:
+        raise ValueError(f"types={unknown!r}; expected one of {list(COLUMN_TYPES)} per column")
     arrays, fields = [], []
     for name in columns:
         values = [row.get(name) for row in rows]
-        kind = _parquet_type(values)
+        kind = types.get(name) or _parquet_type(values)
+        if (name in types and kind != "text" and any(v is not None for v in values)
+                and _parquet_type(values) not in (kind, "int" if kind == "float" else kind)):
+            raise ValueError(f"column {name!r}: values {values[:3]!r}...; expected {kind}")
         if kind == "text":
             values = [None if v is None else v if isinstance(v, str) else
                       json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, tuple, dict)) else
                       v.isoformat() if isinstance(v, (datetime, date)) else str(v) for v in values]
         elif kind == "float":
             values = [None if v is None else float(v) for v in values]
-        arrow_type = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "text": pa.string()}.get(kind)
+        arrow_type = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "text": pa.string(),
+                      "time": pa.timestamp("us", tz="UTC") if all(v is None for v in values) else None}.get(kind)
         array = pa.array(values, type=arrow_type) if arrow_type is not None else pa.array(values)
         arrays.append(array)
         fields.append(pa.field(name, array.type))
@@ -123,13 +135,13 @@ def parquet_bytes(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> 
 
 
 def report_file_bytes(rows: Sequence[Mapping[str, Any]], fmt: str, *, columns: Sequence[str] | None = None,
-                      sheet: str = "cxmon") -> bytes:
-    """The rows in one of :data:`FILE_FORMATS`; ValueError for another."""
+                      sheet: str = "cxmon", types: Mapping[str, str] | None = None) -> bytes:
+    """The rows in one of :data:`FILE_FORMATS` (``types``: see :func:`parquet_bytes`); ValueError for another."""
     names = list(columns) if columns is not None else table_columns(rows)
     if fmt == "csv":
         return csv_bytes(rows, names)
     if fmt == "parquet":
-        return parquet_bytes(rows, names)
+        return parquet_bytes(rows, names, types=types)
     if fmt == "xlsx":
         return xlsx_bytes(rows, names, sheet=sheet)
     raise ValueError(f"format={fmt!r}; expected one of {list(FILE_FORMATS)}")
@@ -137,10 +149,12 @@ def report_file_bytes(rows: Sequence[Mapping[str, Any]], fmt: str, *, columns: S
 
 def write_report_files(rows: Sequence[Mapping[str, Any]], out_dir: Path | str, basename: str, *,
                        columns: Sequence[str] | None = None,
-                       formats: Sequence[str] = FILE_FORMATS) -> list[Path]:
+                       formats: Sequence[str] = FILE_FORMATS,
+                       types: Mapping[str, str] | None = None) -> list[Path]:
     """Write ``{basename}.csv``, ``.parquet`` and ``.xlsx`` (or the ``formats`` asked) into ``out_dir``
     (made if missing) and return their paths. ``columns`` fixes the order (default: every key, first
-    seen first), so an empty report still has its header. ValueError for a bad basename or format;
+    seen first), so an empty report still has its header; ``types`` fixes Parquet column types (see
+    :func:`parquet_bytes`). ValueError for a bad basename or format;
     OSError as the file system raises it."""
     if not basename or "/" in basename or "\\" in basename or basename.startswith("."):
         raise ValueError(f"basename={basename!r}; expected a plain file name stem")
@@ -152,6 +166,6 @@ def write_report_files(rows: Sequence[Mapping[str, Any]], out_dir: Path | str, b
     paths = []
     for fmt in formats:
         path = out / f"{basename}.{fmt}"
-        path.write_bytes(report_file_bytes(rows, fmt, columns=columns, sheet=basename))
+        path.write_bytes(report_file_bytes(rows, fmt, columns=columns, sheet=basename, types=types))
         paths.append(path)
     return paths

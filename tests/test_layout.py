@@ -27,7 +27,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
                       "pipeline.surveys", "pipeline.csi", "pipeline.checklists", "pipeline.review",
                       "pipeline.alarms", "pipeline.devices", "pipeline.desk", "pipeline.users", "pipeline.coaching",
                       "pipeline.retention", "pipeline.pickup", "pipeline.cx", "pipeline.drivers", "pipeline.employees",
-                      "pipeline.campaigns", "hardware")),
+                      "pipeline.campaigns", "pipeline.mystery", "pipeline.value", "pipeline.feedback", "hardware")),
     ("registries", ("pipeline.stages", "pipeline.ingest")),
     ("flows", ("flows",)),
     ("interfaces", ("pipeline.cli", "pipeline.web", "bench")),

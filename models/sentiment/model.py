@@ -53,7 +53,8 @@ def clean_text(text: str) -> str:
     return _SPACE.sub(" ", text.replace("#", " ")).strip()
 
 
-def _check_texts(texts: Sequence[str]) -> list[str]:
+def checked_texts(texts: Sequence[str]) -> list[str]:
+    """The texts as a list; TypeError for one string or a non-text item (the models take lists of texts)."""
     if isinstance(texts, str) or not isinstance(texts, Sequence):
         raise TypeError(f"texts is {type(texts).__name__}; expected a sequence of str (a list, not one string)")
     bad = next((i for i, t in enumerate(texts) if not isinstance(t, str)), None)
@@ -74,7 +75,7 @@ def embed(texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
 
     ``progress`` shows a tqdm bar on stderr. Empty input gives shape (0, 512).
     """
-    texts = _check_texts(texts)
+    texts = checked_texts(texts)
     out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
     if not texts:
         return out
@@ -112,7 +113,7 @@ class SentimentModel:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Shape (n, 3), columns in :data:`SENTIMENT_CLASSES` order, rows summing to 1."""
-        cleaned = [clean_text(t) for t in _check_texts(texts)]
+        cleaned = [clean_text(t) for t in checked_texts(texts)]
         proba = np.zeros((len(cleaned), len(SENTIMENT_CLASSES)))
         proba[:, _NEUTRAL] = 1.0
         filled = [i for i, t in enumerate(cleaned) if t]
@@ -155,7 +156,7 @@ class LinearSentimentModel(SentimentModel):
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
         """Class logits of the cleaned texts, shape (n, 3)."""
-        return self._logits([clean_text(t) for t in _check_texts(texts)])
+        return self._logits([clean_text(t) for t in checked_texts(texts)])
 
     def _logits(self, cleaned: list[str]) -> np.ndarray:
         return embed(cleaned).astype(np.float64) @ self.coef_.T + self.intercept_
@@ -182,7 +183,7 @@ class VaderSentimentModel(SentimentModel):
 
     def compound(self, texts: Sequence[str]) -> np.ndarray:
         """VADER's compound score in [-1, 1] of each text as given, shape (n,)."""
-        return np.array([self._analyzer.polarity_scores(t)["compound"] for t in _check_texts(texts)], dtype=float)
+        return np.array([self._analyzer.polarity_scores(t)["compound"] for t in checked_texts(texts)], dtype=float)
 
     def _proba(self, texts: list[str]) -> np.ndarray:
         c = self.compound(texts)

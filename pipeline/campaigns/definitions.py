@@ -37,7 +37,14 @@ from typing import Any
 from features.campaigns import Rules
 from pipeline.rules.located import LList, LMap, Problems, in_line_order, load_located
 
-QUESTION_KINDS = ("csat", "nps", "ces", "reason", "text")
+QUESTION_KINDS = ("csat", "nps", "ces", "discourage", "reason", "text")
+"""``discourage`` (0-10, "how likely are you to discourage others from ..."): asked beside ``nps``, it
+gives the word-of-mouth index (WoMI) in the survey and value reports."""
+TEXTS = {"subject": "How did we do?", "reminder_subject": "Reminder: how did we do?",
+         "thanks_subject": "Thank you for your answer",
+         "intro": "Please answer a few short questions. Reply STOP to receive no more surveys."}
+"""The messages' wording: ``texts:`` under ``defaults`` or a campaign replaces any of them (``intro`` must keep
+the way out: STOP or СТОП)."""
 SINKS = ("email", "webhook", "file")
 TRIGGERS = ("contact", "event", "schedule")
 CHANNELS = ("call", "chat", "desk")
@@ -82,6 +89,7 @@ class Campaign:
     remind_after_h: float | None = None
     expires_h: float = 72.0
     line: int = 0
+    texts: dict[str, str] = field(default_factory=lambda: dict(TEXTS))
 
     def choice(self, key: str) -> Choice | None:
         return next((c for q in self.questions for c in q.choices if c.key == key), None)
@@ -168,6 +176,28 @@ class _Reader:
             self.bad(node.key_line("choices"), f"{where}: choices on a {kind} question; expected them only on reason")
         return Question(kind, text, tuple(c for c in choices if c is not None))
 
+    def texts(self, node: LMap, where: str, base: dict[str, str]) -> dict[str, str]:
+        """``base`` with what the node's ``texts:`` mapping replaces (each a non-empty text)."""
+        given = node.get("texts")
+        if given is None:
+            return dict(base)
+        if not isinstance(given, LMap):
+            self.bad(node.value_line("texts"), f"{where}: texts {given!r}; expected a mapping of {list(TEXTS)}")
+            return dict(base)
+        self.keys(given, tuple(TEXTS), f"{where} texts")
+        out = dict(base)
+        for key, value in given.items():
+            if key not in TEXTS:
+                continue
+            if not isinstance(value, str) or not value.strip():
+                self.bad(given.value_line(key), f"{where} texts: {key} {value!r}; expected text")
+            elif key == "intro" and "stop" not in value.lower() and "стоп" not in value.lower():
+                self.bad(given.value_line(key), f"{where} texts: intro {value!r}; expected it to tell the way out "
+                                                "(STOP or СТОП)")
+            else:
+                out[key] = value.strip()
+        return out
+
     def choice(self, key: object, node: object, line: int, where: str) -> Choice | None:
         if not isinstance(key, str) or not _ID.match(key):
             self.bad(line, f"{where}: expected a key of lowercase letters, digits and _")
@@ -192,7 +222,7 @@ class _Reader:
             self.bad(line, f"campaign {node!r}; expected a mapping with id, trigger, sink, questions")
             return None
         self.keys(node, ("id", "trigger", "delay_h", "sink", "questions", "quiet_hours", "cap_days", "late_h",
-                         "remind_after_h", "expires_h"), f"campaign at line {line}")
+                         "remind_after_h", "expires_h", "texts"), f"campaign at line {line}")
         ident = node.get("id")
         if not isinstance(ident, str) or not _ID.match(ident):
             self.bad(node.value_line("id"), f"campaign id {ident!r}; expected lowercase letters, digits and _")
@@ -247,13 +277,14 @@ class _Reader:
         if remind is not None and remind >= expires:
             self.bad(node.value_line("remind_after_h"), f"{where}: remind_after_h {remind:g}; expected less than "
                                                         f"expires_h ({expires:g})")
+        texts = self.texts(node, where, defaults["texts"])
         rules = Rules(delay_h=self.number(node, "delay_h", where, 0.0), quiet_start=start, quiet_end=end,
                       late_h=self.number(node, "late_h", where, 72.0), cap_days=self.number(
                           node, "cap_days", where, defaults["cap_days"]))
         if ident is None or kind is None or not isinstance(sink, str) or sink not in sinks or not questions:
             return None
         return Campaign(ident, kind, sink, tuple(questions), rules, channels, teams, events, every, remind, expires,
-                        node.line)
+                        node.line, texts)
 
 
 def read_campaigns(text: str, source: str = "campaigns.yaml") -> CampaignFile:
@@ -288,7 +319,7 @@ def read_campaigns(text: str, source: str = "campaigns.yaml") -> CampaignFile:
         if defaults_node is not None:
             reader.bad(root.value_line("defaults"), f"defaults {defaults_node!r}; expected a mapping")
         defaults_node = load_located("{}", Problems(source))[0]
-    reader.keys(defaults_node, ("quiet_hours", "cap_days", "timezone"), "defaults")
+    reader.keys(defaults_node, ("quiet_hours", "cap_days", "timezone", "texts"), "defaults")
     zone = defaults_node.get("timezone", "UTC")
     try:
         ZoneInfo(str(zone))
@@ -296,7 +327,8 @@ def read_campaigns(text: str, source: str = "campaigns.yaml") -> CampaignFile:
         reader.bad(defaults_node.value_line("timezone"), f"defaults: timezone {zone!r}; expected an IANA zone "
                                                         "such as Europe/Moscow")
     defaults = {"quiet": reader.quiet(defaults_node, "defaults", (time(21), time(9))),
-                "cap_days": reader.number(defaults_node, "cap_days", "defaults", 30.0)}
+                "cap_days": reader.number(defaults_node, "cap_days", "defaults", 30.0),
+                "texts": reader.texts(defaults_node, "defaults", TEXTS)}
     replies = root.get("replies")
     secret_env = replies.get("secret_env") if isinstance(replies, LMap) else None
     campaigns_node = root.get("campaigns")

@@ -77,8 +77,8 @@ def apply_reply(store: Store, definitions: CampaignFile, reply: Any, *, now: dat
             counts["delivered"] += 1
         return
     if not isinstance(answers, dict) or not answers:
-        raise ReplyError("expected answers: {csat|nps|ces: score, reason: key, text: ...}, status: delivered, "
-                         "or text: STOP")
+        raise ReplyError("expected answers: {csat|nps|ces|discourage: score, reason: key, text: ...}, "
+                         "status: delivered, or text: STOP")
     campaign = next((c for c in definitions.campaigns if c.id == row.campaign), None)
     reason = answers.get("reason")
     choice = campaign.choice(reason) if campaign and isinstance(reason, str) else None
@@ -97,7 +97,7 @@ def apply_reply(store: Store, definitions: CampaignFile, reply: Any, *, now: dat
                                        reason=reason, invitation_id=row.invitation_id, channel=row.sink))
     unknown = sorted(set(answers) - set(SURVEY_RANGES) - {"reason", "text"})
     if unknown:
-        raise ReplyError(f"answer {unknown[0]!r}; expected csat, nps, ces, reason, text")
+        raise ReplyError(f"answer {unknown[0]!r}; expected csat, nps, ces, discourage, reason, text")
     if row.state not in ("sent", "delivered"):
         counts["late"] += 1  # answered already, or closed: the first answer stands
         return

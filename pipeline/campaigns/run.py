@@ -81,10 +81,9 @@ def _dues(store: Store, campaign: Campaign, now: datetime) -> list[Due]:
 def message_for(kind: str, campaign: Campaign, invitation_id: str, customer_id: str, address: str | None,
                 now: datetime, text: str | None = None) -> Message:
     """The invitation, reminder or auto-reply (``text``: the reason's prepared answer) to send."""
-    subject = {"invitation": "How did we do?", "reminder": "Reminder: how did we do?",
-               "auto_reply": "Thank you for your answer"}[kind]
-    body = text or ("Please answer a few short questions. Reply STOP to receive no more surveys."
-                    if kind != "auto_reply" else "")
+    subject = campaign.texts[{"invitation": "subject", "reminder": "reminder_subject",
+                              "auto_reply": "thanks_subject"}[kind]]
+    body = text or (campaign.texts["intro"] if kind != "auto_reply" else "")
     questions = questions_of(campaign) if kind != "auto_reply" else ()
     return Message(kind, invitation_id, campaign.id, customer_id, address, subject, body, questions, now.isoformat())
 

@@ -14,6 +14,9 @@ from pipeline.catalog.coaching import CoachingRecords
 from pipeline.catalog.complaints import DeskRecords
 import pipeline.catalog.employees_schema  # noqa: F401  (employee_answers, migration 0015)
 import pipeline.catalog.campaigns_schema  # noqa: F401  (crm_events, campaign_*, migration 0016)
+import pipeline.catalog.mystery_schema  # noqa: F401  (mystery_evaluations, migration 0017)
+import pipeline.catalog.value_schema  # noqa: F401  (customer_values, survey_answers.kind widened, migration 0018)
+import pipeline.catalog.feedback_schema  # noqa: F401  (feedback_items, migration 0019)
 from pipeline.catalog.contact_text import write_contact_text
 from pipeline.catalog.devices import DeviceRecords
 from pipeline.catalog.erasure import ErasureRecords

@@ -116,7 +116,7 @@ survey_answers = sa.Table(
     sa.Column("operator_id", sa.String(128), index=True),
     sa.Column("team", sa.String(128)),
     sa.Column("channel", sa.String(64)),
-    sa.Column("kind", sa.String(8), nullable=False),  # csat | nps | ces
+    sa.Column("kind", sa.String(16), nullable=False),  # csat | nps | ces | discourage (widened in 0018)
     sa.Column("value", sa.Integer, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("reason", sa.String(128)),

@@ -17,6 +17,7 @@ import click
 from pipeline.cli.alarms import alarms
 from pipeline.cli.analyze import analyze
 from pipeline.cli.campaigns import campaigns
+from pipeline.cli.campaign_results import campaigns_report
 from pipeline.cli.checklist import checklist
 from pipeline.cli.contacts import config, errors, ingest, list_contacts, process, retry, show
 from pipeline.cli.demo import demo
@@ -25,6 +26,7 @@ from pipeline.cli.devices import devices
 from pipeline.cli.employees import employees, employees_report
 from pipeline.cli.drivers_report import drivers
 from pipeline.cli.model import model
+from pipeline.cli.mystery import mystery, mystery_report
 from pipeline.cli.erase import erase, retention
 from pipeline.cli.flows import flows
 from pipeline.cli.pickup import pickup
@@ -34,6 +36,8 @@ from pipeline.cli.serve import serve
 from pipeline.cli.status import status
 from pipeline.cli.surveys import report, surveys
 from pipeline.cli.users import users
+from pipeline.cli.value import value, value_report
+from pipeline.cli.feedback import feedback, feedback_report
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,8 +73,15 @@ main.add_command(campaigns)
 report.add_command(process_report)
 report.add_command(employees_report, "employees")  # `cxmon report employees` = `cxmon employees report`
 report.add_command(drivers)
+report.add_command(campaigns_report)  # `cxmon report campaigns`: campaign results as report files
+report.add_command(mystery_report, "mystery")  # `cxmon report mystery` = `cxmon mystery report`
 main.add_command(report)
 main.add_command(employees)
+main.add_command(mystery)
+report.add_command(value_report, "value")  # `cxmon report value` = `cxmon value report`
+main.add_command(value)
+report.add_command(feedback_report, "feedback")  # `cxmon report feedback` = `cxmon feedback report`
+main.add_command(feedback)
 main.add_command(checklist)
 main.add_command(alarms)
 main.add_command(review)

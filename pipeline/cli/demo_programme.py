@@ -32,7 +32,15 @@ CAMPAIGNS_YAML = """\
 # The demo's survey campaign: after a closed deal in the CRM, ask for NPS and a reason; answers by file.
 sinks:
   file: {path: outbox/invitations.jsonl}
-defaults: {quiet_hours: "21:00-09:00", cap_days: 30, timezone: Europe/Moscow}
+defaults:
+  quiet_hours: "21:00-09:00"
+  cap_days: 30
+  timezone: Europe/Moscow
+  texts:
+    subject: "Банк Пример: оцените нас"
+    reminder_subject: "Напоминание: оцените нас"
+    thanks_subject: "Спасибо за ответ"
+    intro: "Ответьте, пожалуйста, на два коротких вопроса. Чтобы больше не получать опросы, ответьте СТОП."
 campaigns:
   - id: after_deal
     trigger: {event: [deal_closed]}

@@ -31,12 +31,17 @@ FACTOR_KINDS = ("checklist", "feature", "tag", "reason")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(50, 10000), default=500, show_default=True,
               help="Bootstrap resamples (--method regression).")
 @click.option("--plot", "plot", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the importance x performance matrix here (PNG).")
+              help="Also write the importance x performance matrix to this PNG file.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write drivers_TARGET.csv, .parquet, .xlsx (the factors) and drivers_TARGET_matrix.png into this "
+                   "folder (default: {home}/reports/drivers).")
+@click.option("--no-files", is_flag=True, help="Only print the table (--plot still writes its PNG).")
 @click.option("--limit", type=click.IntRange(1), default=30, show_default=True,
               help="Factors in the printed table (--json lists all).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def drivers(target: str, method: str, kinds: tuple[str, ...], since: str | None, until: str | None, level: float,
-            min_contacts: int, n_boot: int, plot: Path | None, limit: int, as_json: bool) -> None:
+            min_contacts: int, n_boot: int, plot: Path | None, out_dir: Path | None, no_files: bool, limit: int,
+            as_json: bool) -> None:
     """Driver analysis: the importance of each checklist item, call/chat feature, phrase tag and survey reason
     for the target (with its confidence interval) against its performance, in quadrants: fix first
     (important, done badly), keep up (important, done well), less urgent, possible overkill."""
@@ -57,7 +62,8 @@ def drivers(target: str, method: str, kinds: tuple[str, ...], since: str | None,
     except DriverError as error:
         message = f"no driver analysis of {target}: {error}" + _hint(data)
         if as_json:
-            print_json({"target": target, "factors": [], "contacts": len(data.values), "message": message})
+            print_json({"target": target, "factors": [], "contacts": len(data.values), "message": message,
+                        "files": []})
         else:
             click.echo(message)
         return
@@ -67,12 +73,23 @@ def drivers(target: str, method: str, kinds: tuple[str, ...], since: str | None,
             report["plot"] = str(matrix_png(report, plot))
         except OSError as error:
             raise click.ClickException(f"--plot {plot}: cannot write it ({error.strerror or error})") from None
+    paths: list[Path] = []
+    if not no_files:
+        from pipeline.drivers.report_files import write_driver_files
+
+        folder = out_dir or settings.home / "reports" / "drivers"
+        try:
+            paths = write_driver_files(report, folder)
+        except OSError as error:
+            raise click.ClickException(f"--out {folder}: cannot write the report files ({error.strerror or error})"
+                                       ) from None
+    report["files"] = [str(p) for p in paths]
     if as_json:
         print_json(report)
         return
     click.echo(format_drivers(report, limit=limit))
-    if plot is not None:
-        click.echo(f"wrote {plot}")
+    for path in ([plot] if plot is not None else []) + paths:
+        click.echo(f"wrote {path}")
 
 
 def _hint(data) -> str:

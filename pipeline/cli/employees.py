@@ -122,7 +122,8 @@ def _customer_scores(settings: Settings, since_month: str | None, until_month: s
 @click.option("--since", help="First month (YYYY-MM).")
 @click.option("--until", help="Last month (YYYY-MM), included.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write employees.csv and employees.png here (default: {home}/reports).")
+              help="Write employees.csv, .parquet, .xlsx and employees.png into this folder (default: "
+                   "{home}/reports/employees).")
 @click.option("--no-files", is_flag=True, help="Only print the table.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def employees_report(period: str, since: str | None, until: str | None, out_dir: Path | None, no_files: bool,
@@ -145,7 +146,14 @@ def employees_report(period: str, since: str | None, until: str | None, out_dir:
     engine = open_configured_store().catalog.engine
     rows = employee_rows(stored_answers(engine, since_month=since, until_month=until), period=period,
                          min_group=min_group, customer=_customer_scores(settings, since, until, period))
-    paths = [] if no_files else write_employee_report(rows, out_dir or settings.home / "reports", min_group=min_group)
+    paths: list[Path] = []
+    if not no_files:
+        folder = out_dir or settings.home / "reports" / "employees"
+        try:
+            paths = write_employee_report(rows, folder, min_group=min_group)
+        except OSError as error:
+            raise click.ClickException(f"--out {folder}: cannot write the report files "
+                                       f"({error.strerror or error})") from None
     if as_json:
         print_json({"period": period, "min_group": min_group, "rows": rows, "files": [str(p) for p in paths]})
         return

@@ -53,10 +53,16 @@ def _sentiment_card_rows(card: dict[str, Any]) -> list[list[str]]:
 
 
 @model.command("card")
-@click.argument("name", type=click.Choice(["sentiment", "csi"]))
+@click.argument("name", type=click.Choice(["sentiment", "csi", "feedback"]))
 @click.option("--json", "as_json", is_flag=True, help="Print the whole card as JSON.")
-def model_card(name: str, as_json: bool) -> None:
+@click.pass_context
+def model_card(ctx: click.Context, name: str, as_json: bool) -> None:
     """Print a model's card: what it was trained on and how well it did on held-out data."""
+    if name == "feedback":  # the site's model when `cxmon feedback learn` made one, else the shipped one
+        from pipeline.cli.feedback import feedback_card
+
+        ctx.invoke(feedback_card, as_json=as_json)
+        return
     if name == "csi":
         from pipeline.csi.stage import csi_model
 
@@ -74,7 +80,7 @@ def model_card(name: str, as_json: bool) -> None:
 
 
 @model.command("train", context_settings={"ignore_unknown_options": True, "help_option_names": []})
-@click.argument("name", type=click.Choice(["sentiment", "csi", "csi-uss"]))
+@click.argument("name", type=click.Choice(["sentiment", "csi", "csi-uss", "feedback"]))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def model_train(name: str, args: tuple[str, ...]) -> None:
     """Retrain a model.
@@ -84,6 +90,7 @@ def model_train(name: str, args: tuple[str, ...]) -> None:
     csi [--out DIR]                                 CSI on this site's surveyed contacts (default
                                                     {home}/models/csi; then set csi_model_dir)
     csi-uss [--uss DIR] [--out DIR]                 the shipped CSI model, on the USS dialogues
+    feedback [--out DIR] [--tweets FILE.xml]        the shipped feedback model, on its seed phrases
     """
     if name == "sentiment":
         from models.sentiment.train import main as train_main
@@ -91,6 +98,10 @@ def model_train(name: str, args: tuple[str, ...]) -> None:
         sys.exit(train_main(list(args)))
     if name == "csi-uss":
         from models.csi.train import main as train_main
+
+        sys.exit(train_main(list(args)))
+    if name == "feedback":
+        from models.feedback.train import main as train_main
 
         sys.exit(train_main(list(args)))
     _train_site_csi(list(args))

@@ -38,17 +38,42 @@ def _shown(value: Any, name: str) -> str:
     return str(value)
 
 
-def _write_rows(rows: list[dict[str, Any]], path: Path) -> None:
-    """The rows as the web app exports a list (formula-safe cells; CSV with a BOM for Excel)."""
-    from pipeline.web.export import csv_bytes, table_columns, xlsx_bytes
+FILE_SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+
+def _out_target(out: Path | None, no_files: bool, home: Path) -> tuple[Path | None, Path | None]:
+    """``(folder, single file)`` from ``--out``: a .csv, .xlsx or .parquet path is one file (for scripts), any
+    other a folder for every file; no ``--out``: the default folder; ``--no-files``: neither."""
+    if no_files:
+        return None, None
+    if out is None:
+        return home / "reports" / "process", None
+    if out.suffix.lower() in FILE_SUFFIXES:
+        return None, out
+    if out.suffix and not out.is_dir():
+        raise click.UsageError(f"--out {out.name}: expected a folder, or a .csv, .xlsx or .parquet file")
+    return out, None
+
+
+def _write_files(rows: list[dict[str, Any]], plot_rows: list[dict[str, Any]], key: str | None, *,
+                 folder: Path | None, single: Path | None) -> list[Path]:
+    """The rows as one file (``single``) or as process.csv, .parquet, .xlsx and process.png in ``folder``."""
+    from pipeline.report_files import report_file_bytes, table_columns, write_report_files
 
     columns = table_columns(rows) or ["contacts"]
-    data = csv_bytes(rows, columns) if path.suffix.lower() == ".csv" else xlsx_bytes(rows, columns, sheet="process")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        if single is not None:
+            single.parent.mkdir(parents=True, exist_ok=True)
+            single.write_bytes(report_file_bytes(rows, single.suffix.lower()[1:], columns=columns, sheet="process"))
+            return [single]
+        if folder is None:
+            return []
+        from pipeline.cx.plots import process_png
+
+        paths = write_report_files(rows, folder, "process", columns=columns)
+        return [*paths, process_png(plot_rows, folder / "process.png", key=key)]
     except OSError as error:
-        raise click.ClickException(f"--out {path}: cannot write ({error.strerror})") from None
+        raise click.ClickException(f"--out {single or folder}: cannot write ({error.strerror or error})") from None
 
 
 @click.command("process")
@@ -66,12 +91,14 @@ def _write_rows(rows: list[dict[str, Any]], path: Path) -> None:
                                                    "level (default: the sl_threshold_s setting, else 20).")
 @click.option("--routing-hints", "hints_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the customers who always demand an operator here (.csv or .json).")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the rows here, as a spreadsheet (.csv or .xlsx).")
+@click.option("--out", "out_path", type=click.Path(path_type=Path),
+              help="Write process.csv, .parquet, .xlsx and process.png into this folder (default: "
+                   "{home}/reports/process); a path ending .csv, .xlsx or .parquet: only the rows, as that one file.")
+@click.option("--no-files", is_flag=True, help="Only print the table.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def process_report(by: str, total: bool, per_contact: bool, since: str | None, until: str | None, now: str | None,
                    fcr_window_h: float | None, sl_threshold_s: float | None, hints_path: Path | None,
-                   out_path: Path | None, as_json: bool) -> None:
+                   out_path: Path | None, no_files: bool, as_json: bool) -> None:
     """Process metrics: FCR, repeat contacts, AHT, service level, abandonment, transfers, IVR exits.
 
     Read from the contacts' telephony events (NAME.events.json), their customers and their transcripts'
@@ -90,8 +117,7 @@ def process_report(by: str, total: bool, per_contact: bool, since: str | None, u
         raise click.UsageError(f"--fcr-window-h {window}: expected hours > 0")
     if not threshold >= 0:
         raise click.UsageError(f"--sl-threshold-s {threshold}: expected seconds >= 0")
-    if out_path is not None and out_path.suffix.lower() not in (".csv", ".xlsx"):
-        raise click.UsageError(f"--out {out_path.name}: expected a .csv or .xlsx file")
+    folder, single = _out_target(out_path, no_files, settings.home)
     k = int(_setting(settings, "demand_operator_k", DEFAULT_DEMAND_K))
     n = int(_setting(settings, "demand_operator_n", DEFAULT_DEMAND_N))
     exits = tuple(_setting(settings, "ivr_operator_exits", DEFAULT_OPERATOR_EXITS))
@@ -103,10 +129,9 @@ def process_report(by: str, total: bool, per_contact: bool, since: str | None, u
     engine = open_configured_store().catalog.engine
     metrics = contact_metrics(engine, since=start, until=end, as_of=as_of, fcr_window_h=window,
                               operator_exits=exits, progress=not as_json and sys.stderr.isatty())
-    if per_contact:
-        rows = [m.as_dict(tz) for m in metrics]
-    else:
-        rows = process_rows(metrics, by=None if total else by, sl_threshold_s=threshold, tz=tz)
+    groups = process_rows(metrics, by=None if total else by, sl_threshold_s=threshold, tz=tz)
+    rows = [m.as_dict(tz) for m in metrics] if per_contact else groups
+    group_key = None if total else {"operator": "operator_id", "team": "team", "day": "day"}[by]
     written = None
     if hints_path is not None:
         try:
@@ -116,15 +141,15 @@ def process_report(by: str, total: bool, per_contact: bool, since: str | None, u
             raise click.UsageError(f"--routing-hints: {error}") from None
         except OSError as error:
             raise click.ClickException(f"--routing-hints {hints_path}: cannot write ({error.strerror})") from None
-    if out_path is not None:
-        _write_rows(rows, out_path)
+    paths = _write_files(rows, groups, group_key, folder=folder, single=single)
     if as_json:
         result: dict[str, Any] = {"rows": rows, "by": "contact" if per_contact else (None if total else by),
                                   "fcr_window_h": window, "sl_threshold_s": threshold}
         if written is not None:
             result["routing_hints"] = written
-        if out_path is not None:
-            result["file"] = str(out_path)
+        if single is not None:
+            result["file"] = str(single)
+        result["files"] = [str(p) for p in paths]
         print_json(result)
         return
     if not rows:
@@ -138,8 +163,8 @@ def process_report(by: str, total: bool, per_contact: bool, since: str | None, u
         key = [] if total else [{"operator": "operator_id", "team": "team", "day": "day"}[by]]
         click.echo(table([[r.get(k) or "(none)" for k in key] + [_shown(r[c], c) for c in SHOWN] for r in rows],
                          key + list(SHOWN)))
-    if out_path is not None:
-        click.echo(f"wrote {out_path}")
+    for path in paths:
+        click.echo(f"wrote {path}")
     if written is not None:
         people = "1 customer" if written["customers"] == 1 else f"{written['customers']} customers"
         click.echo(f"wrote {written['file']} ({people} who asked for an operator in >= {k} of their last {n} "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -305,17 +306,35 @@ def review_calibration(since: str | None, until: str | None, checklist_id: str |
 @click.option("--period", type=click.Choice(["week", "month"]), default="week", show_default=True)
 @click.option("--since", help="Contacts started (and survey answers given) at or after this date (ISO 8601).")
 @click.option("--until", help="... and before this one.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write grades.csv, .parquet, .xlsx and grades.png into this folder (default: {home}/reports/grades).")
+@click.option("--no-files", is_flag=True, help="Only print the table.")
 @_json
-def review_grades(period: str, since: str | None, until: str | None, as_json: bool) -> None:
-    """Per operator and period: mean form score, items failed most, contacts reviewed, NPS, CSI (survey, predicted)."""
+def review_grades(period: str, since: str | None, until: str | None, out_dir: Path | None, no_files: bool,
+                  as_json: bool) -> None:
+    """Per operator and period: mean form score, items failed most, contacts reviewed, NPS, CSI (survey, predicted).
+
+    --json prints the rows as a list (as it always has); the files are those of the folder, named in the table
+    output."""
     from zoneinfo import ZoneInfo
 
     from pipeline.review.grades import format_grades, grades
+    from pipeline.review.grades_files import write_grade_files
 
     settings = load_settings()
     rows = grades(open_configured_store(), period=period, since=parse_when(since, "--since", settings),
                   until=parse_when(until, "--until", settings), tz=ZoneInfo(settings.timezone))
+    paths = []
+    if not no_files:
+        folder = out_dir or settings.home / "reports" / "grades"
+        try:
+            paths = write_grade_files(rows, folder)
+        except OSError as error:
+            raise click.ClickException(f"--out {folder}: cannot write the report files ({error.strerror or error})"
+                                       ) from None
     if as_json:
         print_json(rows)
-    else:
-        click.echo(format_grades(rows))
+        return
+    click.echo(format_grades(rows))
+    for path in paths:
+        click.echo(f"wrote {path}")

@@ -30,7 +30,8 @@ DESK_BY = ("desk", "operator", "site", "day")
                               "(ISO 8601).")
 @click.option("--until", help="... and before this date; also the moment the report describes (default: now).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write CSV, Parquet and PNG plots here (default: {home}/reports).")
+              help="Write the rows (CSV, Parquet, XLSX) and PNG plots into this folder (default: "
+                   "{home}/reports/surveys, --desk: {home}/reports/desk).")
 @click.option("--no-files", is_flag=True, help="Only print the table.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -50,7 +51,7 @@ def report(ctx: click.Context, desk: bool, by: tuple[str, ...], total: bool, per
     end = parse_when(until, "--until", settings)
     if desk:
         desk_report_command(settings, by=by, total=total, period=period, since=parse_when(since, "--since", settings),
-                            until=end, out_dir=None if no_files else out_dir or settings.home / "reports",
+                            until=end, out_dir=None if no_files else out_dir or settings.home / "reports" / "desk",
                             as_json=as_json)
         return
     wrong = [b for b in by if b not in SURVEY_BY]
@@ -60,7 +61,7 @@ def report(ctx: click.Context, desk: bool, by: tuple[str, ...], total: bool, per
     rows, paths = survey_report(
         settings, by=() if total else (by or ("operator",)), period=period,
         since=parse_when(since, "--since", settings), until=end, as_of=end or datetime.now(UTC),
-        out_dir=None if no_files else out_dir or settings.home / "reports",
+        out_dir=None if no_files else out_dir or settings.home / "reports" / "surveys",
     )
     if as_json:
         print_json({"rows": rows, "files": [str(p) for p in paths]})
@@ -97,17 +98,22 @@ def survey_report(
                           average_check=settings.average_check, tz=tz)
     paths: list[Path] = []
     if out_dir is not None:
-        paths = write_report(rows, answers, out_dir, invitations=invitations, period=period or "week", tz=tz,
-                             as_of=as_of)
+        try:
+            paths = write_report(rows, answers, out_dir, invitations=invitations, period=period or "week", tz=tz,
+                                 as_of=as_of)
+        except OSError as error:
+            raise click.ClickException(f"--out {out_dir}: cannot write the report files "
+                                       f"({error.strerror or error})") from None
     return rows, paths
 
 
 def desk_report_command(settings: Settings, *, by: Sequence[str], total: bool, period: str | None,
                         since: datetime | None, until: datetime | None, out_dir: Path | None, as_json: bool) -> None:
-    """``cxmon report --desk``: the desk metric rows printed, the CSV and plots written to ``out_dir``."""
+    """``cxmon report --desk``: the desk metric rows printed, the rows (CSV, Parquet, XLSX) and plots written to
+    ``out_dir``."""
     from zoneinfo import ZoneInfo
 
-    from pipeline.desk.metrics import desk_metrics, desk_visits, format_desk_report, write_desk_report
+    from pipeline.desk.metrics import desk_metrics, desk_visits, format_desk_report
 
     wrong = [b for b in by if b not in DESK_BY]
     if wrong:
@@ -130,7 +136,15 @@ def desk_report_command(settings: Settings, *, by: Sequence[str], total: bool, p
             click.echo(message)
         return
     rows = desk_metrics(visits, by=keys, period=period, tz=tz)
-    paths = write_desk_report(rows, visits, out_dir, tz=tz) if out_dir is not None else []
+    paths: list[Path] = []
+    if out_dir is not None:
+        from pipeline.desk.report_files import write_desk_files
+
+        try:
+            paths = write_desk_files(rows, visits, out_dir, tz=tz)
+        except OSError as error:
+            raise click.ClickException(f"--out {out_dir}: cannot write the report files "
+                                       f"({error.strerror or error})") from None
     if as_json:
         print_json({"rows": rows, "files": [str(p) for p in paths]})
         return

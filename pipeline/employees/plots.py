@@ -42,20 +42,30 @@ def employees_png(rows: Sequence[dict[str, Any]], path: Path, *, min_group: int)
     return path
 
 
-def write_employee_report(rows: Sequence[dict[str, Any]], out_dir: Path, *, min_group: int) -> list[Path]:
-    """``employees.csv`` (items flattened to ``item:NAME`` columns) and ``employees.png`` in ``out_dir``."""
-    import csv
+def employee_file_rows(rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The report rows flat, for the files: each engagement item as an ``item:NAME`` column; and the columns.
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = out_dir / "employees.csv"
-    items = list(rows[0]["items"]) if rows else []
+    >>> flat, columns = employee_file_rows([{"period": "2026-03", "team": "cards", "answers": 6, "enps": 0.0,
+    ...     "engagement": 4.2, "items": {"workload": 4.0}, "customer_nps": None, "customer_csi": None,
+    ...     "customer_answers": 0, "suppressed": None}])
+    >>> flat[0]["item:workload"], columns[5]
+    (4.0, 'item:workload')
+    """
+    items = list(dict.fromkeys(name for r in rows for name in r["items"]))
     columns = ["period", "team", "answers", "enps", "engagement", *(f"item:{i}" for i in items), "customer_nps",
                "customer_csi", "customer_answers", "suppressed"]
-    with csv_path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for r in rows:
-            writer.writerow([r["period"], r["team"] or "", r["answers"], r["enps"], r["engagement"],
-                             *(r["items"][i] for i in items), r["customer_nps"], r["customer_csi"],
-                             r["customer_answers"], r["suppressed"] or ""])
-    return [csv_path, employees_png(rows, out_dir / "employees.png", min_group=min_group)]
+    flat = [{"period": r["period"], "team": r["team"], "answers": r["answers"], "enps": r["enps"],
+             "engagement": r["engagement"], **{f"item:{i}": r["items"].get(i) for i in items},
+             "customer_nps": r["customer_nps"], "customer_csi": r["customer_csi"],
+             "customer_answers": r["customer_answers"], "suppressed": r["suppressed"]} for r in rows]
+    return flat, columns
+
+
+def write_employee_report(rows: Sequence[dict[str, Any]], out_dir: Path, *, min_group: int) -> list[Path]:
+    """``employees.csv``, ``employees.parquet``, ``employees.xlsx`` (items flattened to ``item:NAME`` columns, a
+    hidden group's figures empty and ``suppressed`` saying why) and ``employees.png`` in ``out_dir``."""
+    from pipeline.report_files import write_report_files
+
+    flat, columns = employee_file_rows(rows)
+    paths = write_report_files(flat, out_dir, "employees", columns=columns)
+    return [*paths, employees_png(rows, Path(out_dir) / "employees.png", min_group=min_group)]

@@ -32,6 +32,8 @@ def customer_scores(answers: Iterable[Any], teams: Sequence[str | None], *, peri
     ``teams`` holds each answer's team (from the answer, or the invitation it names); None: no team."""
     values: dict[tuple[str, str | None], dict[str, list[int]]] = defaultdict(lambda: {"csat": [], "nps": [], "ces": []})
     for answer, team in zip(answers, teams, strict=True):
+        if answer.kind not in ("csat", "nps", "ces"):  # a WoMI "discourage" answer is no satisfaction score
+            continue
         month = answer.answered_at.astimezone(tz).strftime("%Y-%m")
         key = period_of_month(month, period)
         for group in {(key, team), (key, None)}:

@@ -15,8 +15,10 @@ from pipeline.chats.ingest import CHAT_EXPORTS
 from pipeline.desk.sellers import SALES_FILES
 from pipeline.desk.video import DESK_BUTTON_LOGS, DESK_VIDEOS
 from pipeline.devices.files import DEVICE_FILES
+from pipeline.mystery.ingest import MYSTERY_FILES
 from pipeline.store.intake import InputKind
 from pipeline.surveys.ingest import SURVEY_FILES
+from pipeline.value.ingest import VALUE_FILES
 
 INPUT_KINDS: tuple[InputKind, ...] = (
     RECORDINGS,
@@ -27,6 +29,8 @@ INPUT_KINDS: tuple[InputKind, ...] = (
     DEVICE_FILES,
     SALES_FILES,
     CRM_FILES,
+    VALUE_FILES,
+    MYSTERY_FILES,  # after the contacts: an evaluation may name a contact of the same batch
 )
 
 

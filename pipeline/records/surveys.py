@@ -9,8 +9,11 @@ from typing import Literal
 
 from pipeline.records.checks import check_aware, check_member
 
-SurveyKind = Literal["csat", "nps", "ces"]
-SURVEY_RANGES: Mapping[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+SurveyKind = Literal["csat", "nps", "ces", "discourage"]
+SURVEY_RANGES: Mapping[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7), "discourage": (0, 10)}
+"""Each answer kind's scale. ``discourage`` (0-10): "how likely are you to discourage others from ...", the
+second question of the word-of-mouth index (WoMI, :func:`features.surveys.womi`); it is no satisfaction
+score, so CSI, CSAT, CDSAT and the like leave it out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,8 @@ class ConsentChange:
 
 @dataclass(frozen=True, slots=True)
 class SurveyAnswer:
-    """One score a customer gave (csat 1-5, nps 0-10, ces 1-7); a survey row with several scores is several answers."""
+    """One score a customer gave (csat 1-5, nps 0-10, ces 1-7, discourage 0-10); a survey row with several scores
+    is several answers."""
 
     customer_id: str
     kind: SurveyKind

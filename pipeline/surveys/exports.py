@@ -1,51 +1,17 @@
-"""The files of the survey report: the metric rows as CSV and Parquet, beside the PNG plots."""
+"""The files of the survey report: the metric rows as CSV, Parquet and XLSX (:mod:`pipeline.report_files`), beside
+the PNG plots."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from pipeline.records import SurveyAnswer, SurveyInvitation
-from pipeline.surveys.metrics import (
-    COUNT_COLUMNS,
-    PERIODS,
-    VALUE_COLUMNS,
-    answer_fields,
-    checked_records,
-    row_columns,
-)
+from pipeline.report_files import write_report_files
+from pipeline.surveys.metrics import COUNT_COLUMNS, PERIODS, VALUE_COLUMNS, answer_fields, checked_records, row_columns
 from pipeline.surveys.plots import distribution_png, operators_png, trend_png
-
-
-def _cell(value: Any) -> str:
-    return "" if value is None else repr(value) if isinstance(value, float) else str(value)
-
-
-def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> Path:
-    """Rows as CSV with a header; None is an empty cell, floats are written in full."""
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        columns = row_columns(rows)
-        writer.writerow(columns)
-        writer.writerows([_cell(row[c]) for c in columns] for row in rows)
-    return path
-
-
-def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> Path:
-    """Rows as Parquet: keys as strings, counts as int64, scores and rates as float64 (None = null)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    def column_type(name: str) -> pa.DataType:
-        return pa.int64() if name in COUNT_COLUMNS else pa.float64() if name in VALUE_COLUMNS else pa.string()
-
-    columns = row_columns(rows)
-    schema = pa.schema([(c, column_type(c)) for c in columns])
-    pq.write_table(pa.Table.from_pylist(list(rows), schema=schema), path)
-    return path
 
 
 def write_report(
@@ -62,7 +28,8 @@ def write_report(
 ) -> list[Path]:
     """Write the rows and plots of the answers into ``out_dir`` (made if missing).
 
-    Files: ``{basename}.csv``, ``{basename}.parquet``, and PNGs ``{basename}_trend.png``
+    Files: ``{basename}.csv``, ``{basename}.parquet``, ``{basename}.xlsx`` (the rows, as
+    :func:`pipeline.report_files.write_report_files` writes them), and PNGs ``{basename}_trend.png``
     (NPS, CSAT and CSI per ``period``), ``{basename}_distribution.png`` (answers per value of each
     kind) and ``{basename}_operators.png`` (CSI per operator, worst at the top, at most
     ``max_operators`` of them). ``invitations`` fill in the operator of answers that lack one;
@@ -84,8 +51,8 @@ def write_report(
     operators = [answer_fields(a, index.get(a.invitation_id) if a.invitation_id else None)["operator"]
                  for a in answers]
     return [
-        write_csv(rows, out / f"{basename}.csv"),
-        write_parquet(rows, out / f"{basename}.parquet"),
+        *write_report_files(rows, out, basename, columns=row_columns(rows),
+                            types={**dict.fromkeys(COUNT_COLUMNS, "int"), **dict.fromkeys(VALUE_COLUMNS, "float")}),
         trend_png(answers, out / f"{basename}_trend.png", period=period, tz=tz),
         distribution_png(answers, out / f"{basename}_distribution.png"),
         operators_png(answers, operators, out / f"{basename}_operators.png", limit=max_operators),

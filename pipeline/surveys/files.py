@@ -6,7 +6,8 @@ The kind comes from a double suffix, so that these files are never taken for cha
     One row per invitation: ``customer_id``, ``channel``, ``sent_at`` (ISO 8601 with a UTC
     offset); optional ``contact_id``, ``operator_id``, ``team``, ``invitation_id`` (default: a
     hash of customer, channel, sent_at and contact); then the answer, if any: ``answered_at``,
-    ``csat`` (1-5), ``nps`` (0-10), ``ces`` (1-7), ``text``, ``reason`` (a free code, see
+    ``csat`` (1-5), ``nps`` (0-10), ``ces`` (1-7), ``discourage`` (0-10: "how likely are you to
+    discourage others from ...", for WoMI), ``text``, ``reason`` (a free code, see
     :data:`RECOMMENDED_REASONS`). A row without ``answered_at`` is an invitation not answered
     (yet); a row with it needs a score, unless its text is STOP (a withdrawal, no score).
 ``NAME.consents.csv`` / ``NAME.consents.jsonl``
@@ -41,7 +42,7 @@ CONSENTS_SUFFIXES = (".consents.csv", ".consents.jsonl")
 SURVEY_FILE_SUFFIXES = SURVEYS_SUFFIXES + CONSENTS_SUFFIXES
 
 SURVEY_COLUMNS = ("customer_id", "channel", "sent_at", "contact_id", "operator_id", "team", "invitation_id",
-                  "answered_at", "csat", "nps", "ces", "text", "reason")
+                  "answered_at", "csat", "nps", "ces", "discourage", "text", "reason")
 CONSENT_COLUMNS = ("customer_id", "granted", "at", "channel", "source")
 _REQUIRED = {"surveys": ("customer_id", "channel", "sent_at"), "consents": ("customer_id", "granted", "at", "channel")}
 _COLUMNS = {"surveys": SURVEY_COLUMNS, "consents": CONSENT_COLUMNS}

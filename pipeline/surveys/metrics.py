@@ -22,6 +22,11 @@ How records are counted
   describe the answers given in it.
 - ``detractors`` are the distinct customers of a group with at least one dissatisfied answer
   (CSAT 1-2, NPS 0-6, CES 6-7); ``money_at_risk`` is their number times ``average_check``.
+- ``discourage`` answers (0-10, "would you discourage others") make ``womi`` beside ``nps``: over the
+  responses of the group that answered both NPS and discourage (one response: the answers naming the
+  same invitation, or of the same customer at the same instant), :func:`features.surveys.womi`. They
+  are no satisfaction score: ``answers``, CSI, CDSAT and ``detractors`` leave them out
+  (``answers_discourage`` counts them).
 
 Units follow :mod:`features.surveys`: rates and shares are fractions 0..1, ``nps`` -100..100,
 ``csat`` and ``cdsat`` percent, ``ces`` 1..7, ``csi`` 0..100.
@@ -44,12 +49,12 @@ PERIODS = ("day", "week", "month")
 KINDS = ("csat", "nps", "ces")
 CRITICAL_RANGES = surveys.CRITICAL
 COUNT_COLUMNS = ("invited", "answered", "ignored", "stopped", "answers", "answers_csat", "answers_nps",
-                 "answers_ces", "detractors")
+                 "answers_ces", "detractors", "answers_discourage")
 VALUE_COLUMNS = ("response_rate", "ignore_rate", "stop_rate", "nps", "csat", "ces", "csi", "cdsat",
-                 "critical_share", "money_at_risk")
+                 "critical_share", "money_at_risk", "womi")
 COLUMNS = ("invited", "answered", "ignored", "stopped", "response_rate", "ignore_rate", "stop_rate", "answers",
            "answers_csat", "answers_nps", "answers_ces", "nps", "csat", "ces", "csi", "cdsat", "critical_share",
-           "detractors", "money_at_risk")
+           "detractors", "money_at_risk", "answers_discourage", "womi")
 """The columns of every row, after its group keys (``period`` first, then ``by`` in order)."""
 
 
@@ -81,6 +86,8 @@ class _Group:
     stopped: int = 0
     values: dict[str, list[int]] = field(default_factory=lambda: {kind: [] for kind in KINDS})
     critical_customers: set[str] = field(default_factory=set)
+    responses: dict[tuple, dict[str, int]] = field(default_factory=dict)
+    """``{response: {"nps": v, "discourage": v}}`` of the NPS and discourage answers, for WoMI."""
 
 
 def checked_records(name: str, records: Iterable[Any], kind: type) -> list[Any]:
@@ -170,7 +177,26 @@ def _row(names: Sequence[str], key: tuple[str | None, ...], group: _Group,
         "critical_share": surveys.critical_share(**values),
         "detractors": detractors,
         "money_at_risk": surveys.money_at_risk(detractors, average_check=average_check),
+        "answers_discourage": sum("discourage" in r for r in group.responses.values()),
+        "womi": surveys.womi(womi_pairs(group.responses.values())),
     }
+
+
+def response_key(answer: SurveyAnswer) -> tuple:
+    """The response an answer belongs to: its invitation, else its customer and the instant answered
+    (the answers of one survey row or reply share both)."""
+    if answer.invitation_id is not None:
+        return ("invitation", answer.invitation_id)
+    return ("customer", answer.customer_id, answer.answered_at.timestamp())
+
+
+def womi_pairs(responses: Iterable[dict[str, int]]) -> list[tuple[int, int]]:
+    """``(nps, discourage)`` of each response that answered both.
+
+    >>> womi_pairs([{"nps": 9, "discourage": 0}, {"nps": 3}, {"discourage": 10}])
+    [(9, 0)]
+    """
+    return [(r["nps"], r["discourage"]) for r in responses if "nps" in r and "discourage" in r]
 
 
 def survey_metrics(
@@ -230,6 +256,10 @@ def survey_metrics(
     for answer in answers:
         invitation = index.get(answer.invitation_id) if answer.invitation_id is not None else None
         group = groups[key(answer_fields(answer, invitation), answer.answered_at)]
+        if answer.kind in ("nps", "discourage"):
+            group.responses.setdefault(response_key(answer), {})[answer.kind] = answer.value
+        if answer.kind not in KINDS:
+            continue
         group.values[answer.kind].append(answer.value)
         low, high = CRITICAL_RANGES[answer.kind]
         if low <= answer.value <= high:
@@ -257,7 +287,7 @@ def operator_ranking(answers: Sequence[SurveyAnswer], operators: Sequence[str | 
         raise ValueError(f"{len(operators)} operators for {len(answers)} answers; expected one per answer")
     values: dict[str, dict[str, list[int]]] = defaultdict(lambda: {kind: [] for kind in KINDS})
     for answer, operator in zip(answers, operators):
-        if operator is not None:
+        if operator is not None and answer.kind in KINDS:
             values[operator][answer.kind].append(answer.value)
     ranking = [(o, surveys.csi(**v), sum(len(x) for x in v.values())) for o, v in values.items()]
     return sorted(ranking, key=lambda r: (r[1], r[0]))

@@ -49,7 +49,8 @@ def trend_png(answers: Sequence[SurveyAnswer], path: Path, *, period: str = "wee
         return empty_png(path, title)
     values: dict[str, dict[str, list[int]]] = defaultdict(lambda: {kind: [] for kind in KINDS})
     for answer in answers:
-        values[period_of(answer.answered_at, period=period, tz=tz)][answer.kind].append(answer.value)
+        if answer.kind in KINDS:  # a WoMI "discourage" answer is no satisfaction score
+            values[period_of(answer.answered_at, period=period, tz=tz)][answer.kind].append(answer.value)
     labels = sorted(values)
     x = list(range(len(labels)))
     fig = figure(max(8.0, 0.5 * len(labels) + 3), 8)

@@ -22,12 +22,12 @@ def format_report(rows: Sequence[dict[str, Any]]) -> str:
     if not rows:
         return "no survey invitations or answers"
     keys = [c for c in row_columns(rows) if c not in COLUMNS]
-    headers = [*keys, "invited", "answered", "ignored", "resp", "ignore", "stop", "answers", "nps", "csat%",
+    headers = [*keys, "invited", "answered", "ignored", "resp", "ignore", "stop", "answers", "nps", "womi", "csat%",
                "ces", "csi", "cdsat%", "critical", "detractors", "at_risk"]
     body = [
         [*("-" if row[k] is None else row[k] for k in keys), row["invited"], row["answered"], row["ignored"],
          _percent(row["response_rate"]), _percent(row["ignore_rate"]), _percent(row["stop_rate"]), row["answers"],
-         _number(row["nps"]), _number(row["csat"]), _number(row["ces"], 2), _number(row["csi"]),
+         _number(row["nps"]), _number(row.get("womi")), _number(row["csat"]), _number(row["ces"], 2), _number(row["csi"]),
          _number(row["cdsat"]), _percent(row["critical_share"]), row["detractors"], _number(row["money_at_risk"], 0)]
         for row in rows
     ]

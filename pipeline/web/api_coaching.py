@@ -10,7 +10,7 @@
 - ``GET /api/coaching/clips/{id}/audio``: just the clip's audio, a WAV, for whoever may see the clip
   (audit ``coaching.clip_play``).
 
-List answers take ``format=csv|xlsx``. Every create is in the audit log (``coaching.*``).
+List answers take ``format=csv|xlsx|parquet``. Every create is in the audit log (``coaching.*``).
 """
 
 from __future__ import annotations

@@ -66,8 +66,8 @@ def list_contacts(
     offset: Annotated[int, Query(ge=0)] = 0,
     sort: Annotated[str, Query(description=f"One of {', '.join(SORTS)}; - before it sorts descending.")]
     = "-started_at",
-    format: Annotated[ExportFormat, Query(description="json: one page; csv or xlsx: the whole filtered list as a "
-                                                      "file (limit and offset ignored).")] = "json",
+    format: Annotated[ExportFormat, Query(description="json: one page; csv, xlsx or parquet: the whole filtered list "
+                                                      "as a file (limit and offset ignored).")] = "json",
 ) -> dict[str, Any] | Response:
     try:
         filters = ContactFilter(since=since, until=until, channel=channel, operator_id=operator, team=team,

@@ -10,7 +10,7 @@
 
 Every answer is limited to the caller's contacts (:func:`pipeline.users.access.scope_of`): an operator's
 own, a supervisor's team's, everything for reviewers and admins; alarms on no contact only for reviewers
-and admins. The lists take ``format=csv|xlsx``. Times: ISO 8601; one without a timezone is UTC; a bare date
+and admins. The lists take ``format=csv|xlsx|parquet``. Times: ISO 8601; one without a timezone is UTC; a bare date
 is its day's start (``until``: the end of that day, so ``until=2026-03-31`` includes the 31st). Without
 ``since`` and ``until`` the dashboard and metrics cover the 90 days up to the newest contact's day.
 """

@@ -1,5 +1,5 @@
 """The operator's own numbers over the API: ``GET /api/operators/{operator_id}/summary`` and
-``GET /api/me/summary`` (the caller's own, for operators), as JSON or, with ``format=csv|xlsx``, the
+``GET /api/me/summary`` (the caller's own, for operators), as JSON or, with ``format=csv|xlsx|parquet``, the
 weekly (or monthly) rows as a file.
 
 Who may ask for whom: an operator only for their own id; a supervisor for the operators with
@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from pipeline.catalog import operator_query
+from pipeline.mystery.store import stored_evaluations
 from pipeline.users import ContactScope, User, scope_of
 from pipeline.web.auth import current_user
 from pipeline.web.export import ExportFormat, table_response
@@ -58,6 +59,9 @@ def summary_response(request: Request, user: User, operator_id: str, *, since: d
         summary = operator_summary(catalog, operator_id, scope, team_scope=team_scope, since=since, until=until,
                                    period=period)
         if fmt == "json":
+            # the operator's mystery shopper evaluations, marked as such: never part of the QA figures above
+            summary["mystery"] = [e.document() for e in stored_evaluations(catalog.engine, since=since, until=until,
+                                                                           operator_id=operator_id)]
             return summary
         response = table_response(summary["weeks"], fmt=fmt, filename=f"operator-{operator_id}-{period}",
                                   columns=("period", *MEASURES))

@@ -15,9 +15,10 @@ from pipeline.settings import Settings
 from pipeline.store import Store, open_store
 from pipeline.web import (api_admin, api_campaigns, api_checklists, api_coaching, api_contacts, api_metrics, api_operator,
                           api_reviews, auth, pages, pages_coaching, pages_dashboard, pages_operator, pages_reviews)
+from pipeline.web import api_mystery
 
 ROUTERS = (auth, api_admin, api_contacts, api_reviews, api_checklists, api_operator, api_metrics, api_coaching,
-           api_campaigns, pages, pages_reviews, pages_operator, pages_dashboard, pages_coaching)
+           api_campaigns, api_mystery, pages, pages_reviews, pages_operator, pages_dashboard, pages_coaching)
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:

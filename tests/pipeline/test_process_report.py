@@ -170,7 +170,7 @@ def test_hostile_input_gives_clear_results_and_errors(home, catalog_url, monkeyp
         (["--since", "yesterday"], "expected an ISO 8601 date"),
         (["--since", "2026-12-01", "--until", "2026-11-01"], "is not before --until"),
         (["--routing-hints", str(tmp_path / "hints.txt")], "expected a .csv or .json file"),
-        (["--out", str(tmp_path / "rows.parquet")], "expected a .csv or .xlsx file"),
+        (["--out", str(tmp_path / "rows.txt")], "expected a folder, or a .csv, .xlsx or .parquet file"),
         (["--by", "site"], "'site' is not one of"),
     ]:
         result = CliRunner().invoke(process_report, args)

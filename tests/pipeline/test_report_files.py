@@ -65,3 +65,16 @@ def test_an_unknown_format_is_refused(tmp_path):
     with pytest.raises(ValueError, match="formats"):
         write_report_files(ROWS, tmp_path, "x", formats=["csv", "pdf"])
     assert not list(tmp_path.iterdir())
+
+
+def test_types_keep_the_schema_of_an_empty_column(tmp_path):
+    rows = [{"team": "a", "womi": None, "answers": None}, {"team": "b", "womi": None, "answers": 3}]
+    [path] = write_report_files(rows, tmp_path, "t", formats=["parquet"], types={"womi": "float", "answers": "int"})
+    schema = pq.read_table(path).schema
+    assert (str(schema.field("womi").type), str(schema.field("answers").type)) == ("double", "int64")
+    [untyped] = write_report_files(rows, tmp_path, "u", formats=["parquet"])
+    assert str(pq.read_table(untyped).schema.field("womi").type) == "string"  # what types= is for
+    with pytest.raises(ValueError, match="expected int"):
+        write_report_files([{"n": "seven"}], tmp_path, "v", formats=["parquet"], types={"n": "int"})
+    with pytest.raises(ValueError, match="types="):
+        write_report_files(rows, tmp_path, "w", formats=["parquet"], types={"womi": "decimal"})

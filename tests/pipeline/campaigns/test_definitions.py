@@ -75,8 +75,8 @@ def test_every_mistake_is_reported_with_its_line():
         "c.yaml:9: campaign after_call trigger contact: channel 'fax'; expected some of ['call', 'chat', 'desk']",
         "c.yaml:10: campaign after_call: delay_h -2; expected a number >= 0",
         "c.yaml:12: campaign after_call: remind_after_h 100; expected less than expires_h (72)",
-        "c.yaml:25: campaign onboarding question 2: kind 'stars'; expected one of ['csat', 'nps', 'ces', 'reason', "
-        "'text']",
+        "c.yaml:25: campaign onboarding question 2: kind 'stars'; expected one of ['csat', 'nps', 'ces', "
+        "'discourage', 'reason', 'text']",
         "c.yaml:28: campaign quarterly: sink 'sms'; expected one of ['email', 'webhook', 'file']",
     ]
 
@@ -129,3 +129,34 @@ def test_the_docstring_examples_hold():
     for module in (pipeline.campaigns.files, pipeline.campaigns.sinks):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_texts_from_defaults_and_a_campaign_and_an_intro_without_a_way_out():
+    from datetime import datetime
+
+    from pipeline.campaigns.definitions import TEXTS
+    from pipeline.campaigns.run import message_for
+
+    text = GOOD.replace(
+        'defaults: {quiet_hours: "22:00-08:30", cap_days: 14, timezone: Europe/Moscow}',
+        'defaults:\n  quiet_hours: "22:00-08:30"\n  cap_days: 14\n  timezone: Europe/Moscow\n'
+        '  texts: {subject: "Как мы справились?", intro: "Ответьте на пару вопросов. Ответьте СТОП, чтобы отписаться."}')
+    text = text.replace("    sink: webhook\n", "    sink: webhook\n    texts: {subject: \"Добро пожаловать!\"}\n")
+    after, onboarding, quarterly = read_campaigns(text, "c.yaml").campaigns
+    assert after.texts["subject"] == "Как мы справились?" and after.texts["intro"].endswith("чтобы отписаться.")
+    assert after.texts["reminder_subject"] == TEXTS["reminder_subject"]  # not replaced: the default
+    assert onboarding.texts["subject"] == "Добро пожаловать!" and onboarding.texts["intro"] == after.texts["intro"]
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    invitation = message_for("invitation", after, "i1", "c1", None, now)
+    assert (invitation.subject, invitation.text) == (after.texts["subject"], after.texts["intro"])
+    assert message_for("auto_reply", after, "i1", "c1", None, now, "Простите").text == "Простите"
+    assert read_campaigns(GOOD, "c.yaml").campaigns[0].texts == TEXTS
+
+    bad = text.replace("Ответьте СТОП, чтобы отписаться.", "Спасибо!").replace(
+        'texts: {subject: "Добро пожаловать!"}', "texts: {subject: 5, greeting: hi}")
+    with pytest.raises(CampaignFileError) as caught:
+        read_campaigns(bad, "c.yaml")
+    found = "\n".join(str(p) for p in caught.value.problems)
+    assert "c.yaml:10: defaults texts: intro 'Ответьте на пару вопросов. Спасибо!'; expected it to tell the way out" \
+        in found
+    assert "subject 5; expected text" in found and "greeting" in found

@@ -154,9 +154,9 @@ def test_report_desk_prints_the_table_and_writes_the_files(home, tmp_path):
     document = json.loads(result.stdout)
     assert [(r["desk"], r["visitors"], r["dissatisfied_share"]) for r in document["rows"]] == [
         ("D1", 5, 0.6), ("D2", 3, pytest.approx(1 / 3))]
-    assert sorted(p.rsplit("/", 1)[1] for p in document["files"]) == ["desk.csv", "desk_dissatisfied.png",
-                                                                       "desk_visitors.png"]
-    assert all(p.startswith(str(home / "reports")) for p in document["files"])
+    assert sorted(p.rsplit("/", 1)[1] for p in document["files"]) == ["desk.csv", "desk.parquet", "desk.xlsx",
+                                                                       "desk_dissatisfied.png", "desk_visitors.png"]
+    assert all(p.startswith(str(home / "reports" / "desk")) for p in document["files"])
     assert "1 desk visits are not processed yet" in result.stderr
 
     by_day = json.loads(runner.invoke(main, ["report", "--desk", "--by", "day", "--since", "2026-11-21",

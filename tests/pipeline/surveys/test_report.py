@@ -207,28 +207,31 @@ def read_csv(path):
         if column in COUNT_COLUMNS:
             return int(text)
         return float(text) if column in COLUMNS else text
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:
         return [{c: value(c, v) for c, v in r.items()} for r in csv.DictReader(f)]
 
 
-def test_csv_and_parquet_read_back_equal_the_rows(tmp_path):
+def test_csv_parquet_and_xlsx_read_back_equal_the_rows(tmp_path):
     import pyarrow.parquet as pq
+    from openpyxl import load_workbook
 
     rows = survey_metrics(ANSWERS, INVITATIONS, STOPS, by=("team", "channel"), period="day", as_of=AS_OF,
                           average_check=1234.5)
     paths = write_report(rows, ANSWERS, tmp_path / "out", basename="march", invitations=INVITATIONS)
-    assert [p.name for p in paths] == ["march.csv", "march.parquet", "march_trend.png", "march_distribution.png",
-                                       "march_operators.png"]
+    assert [p.name for p in paths] == ["march.csv", "march.parquet", "march.xlsx", "march_trend.png",
+                                       "march_distribution.png", "march_operators.png"]
     assert read_csv(paths[0]) == rows
     table = pq.read_table(paths[1])
     assert table.to_pylist() == rows
     assert str(table.schema.field("invited").type) == "int64" and str(table.schema.field("nps").type) == "double"
     assert str(table.schema.field("team").type) == "string"
+    sheet = list(load_workbook(paths[2]).active.iter_rows(values_only=True))
+    assert [dict(zip(sheet[0], r)) for r in sheet[1:]] == rows
 
 
 def test_pngs_are_real_images_of_sensible_size(tmp_path):
     rows = survey_metrics(ANSWERS, INVITATIONS, as_of=AS_OF)
-    for path in write_report(rows, ANSWERS, tmp_path, basename="r", invitations=INVITATIONS)[2:]:
+    for path in write_report(rows, ANSWERS, tmp_path, basename="r", invitations=INVITATIONS)[3:]:
         width, height = png_size(path.read_bytes())
         assert 500 <= width <= 2500 and 250 <= height <= 2500, (path.name, width, height)
         assert path.stat().st_size > 5_000
@@ -239,17 +242,17 @@ def test_empty_report_still_writes_every_file(tmp_path):
 
     paths = write_report([], [], tmp_path, basename="empty")
     assert all(p.exists() for p in paths)
-    assert read_csv(paths[0]) == [] and paths[0].read_text().startswith("invited,answered,")
+    assert read_csv(paths[0]) == [] and paths[0].read_text(encoding="utf-8-sig").startswith("invited,answered,")
     assert pq.read_table(paths[1]).num_rows == 0
-    assert all(png_size(p.read_bytes())[0] > 0 for p in paths[2:])
+    assert all(png_size(p.read_bytes())[0] > 0 for p in paths[3:])
 
 
 def test_distribution_colours_dissatisfied_and_satisfied_answers(tmp_path):
     red, green = "#d62728", "#2ca02c"
     unhappy = [SurveyAnswer(f"c{i}", "csat", 1, at(1)) for i in range(5)]
     happy = [SurveyAnswer(f"c{i}", "csat", 5, at(1)) for i in range(5)]
-    bad = write_report([], unhappy, tmp_path, basename="bad")[3]
-    good = write_report([], happy, tmp_path, basename="good")[3]
+    bad = write_report([], unhappy, tmp_path, basename="bad")[4]
+    good = write_report([], happy, tmp_path, basename="good")[4]
     legend_only = pixels_near(good, red)  # the legend's patch
     assert pixels_near(bad, red) > 20 * legend_only
     assert pixels_near(good, green) > 20 * pixels_near(bad, green)
@@ -263,10 +266,10 @@ def test_operators_are_ranked_worst_first_and_the_plot_grows_with_them(tmp_path)
                SurveyAnswer("c5", "nps", 0, at(1))]
     assert operator_ranking(answers, [a.operator_id for a in answers]) == [
         ("bad", 25.0, 2), ("middle", 50.0, 1), ("good", 100.0, 1)]
-    few = write_report([], answers, tmp_path, basename="few")[4]
+    few = write_report([], answers, tmp_path, basename="few")[5]
     many_answers = [SurveyAnswer(f"c{i}", "nps", i % 11, at(1), operator_id=f"op{i:02d}") for i in range(30)]
-    many = write_report([], many_answers, tmp_path, basename="many")[4]
-    capped = write_report([], many_answers, tmp_path, basename="capped", max_operators=5)[4]
+    many = write_report([], many_answers, tmp_path, basename="many")[5]
+    capped = write_report([], many_answers, tmp_path, basename="capped", max_operators=5)[5]
     assert png_size(few.read_bytes())[1] < png_size(capped.read_bytes())[1] * 1.5 < png_size(many.read_bytes())[1]
 
 
@@ -290,8 +293,8 @@ def test_write_report_refuses_bad_options(tmp_path, options, message):
 def test_plots_leave_out_answers_after_as_of(tmp_path):
     before_all = write_report([], ANSWERS, tmp_path, basename="before", as_of=at(1, 0))
     empty = write_report([], [], tmp_path, basename="empty")
-    assert [p.read_bytes() for p in before_all[2:]] == [p.read_bytes() for p in empty[2:]]
+    assert [p.read_bytes() for p in before_all[3:]] == [p.read_bytes() for p in empty[3:]]
     with_all = write_report([], ANSWERS, tmp_path, basename="all")
-    assert with_all[2].read_bytes() != empty[2].read_bytes()
+    assert with_all[3].read_bytes() != empty[3].read_bytes()
     with pytest.raises(ValueError, match="as_of"):
         write_report([], ANSWERS, tmp_path, as_of=datetime(2024, 3, 1))

@@ -88,8 +88,8 @@ def test_report_prints_metrics_per_operator_and_writes_the_files(home, tmp_path)
     # op-21: cust-4004 replied STOP
     assert rows["op-21"]["stopped"] == 1
     names = sorted(p.rsplit("/", 1)[1] for p in document["files"])
-    assert names == ["surveys.csv", "surveys.parquet", "surveys_distribution.png", "surveys_operators.png",
-                     "surveys_trend.png"]
+    assert names == ["surveys.csv", "surveys.parquet", "surveys.xlsx", "surveys_distribution.png",
+                     "surveys_operators.png", "surveys_trend.png"]
     width, height = Image.open(tmp_path / "out" / "surveys_operators.png").size
     assert width >= 400 and height >= 200
 

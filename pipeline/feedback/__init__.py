@@ -1,0 +1,1 @@
+"""Free-text feedback sorted: sources, classification, the site's examples, the report."""

@@ -1,0 +1,65 @@
+"""Sorted feedback in the catalog (table ``feedback_items``, :mod:`pipeline.catalog.feedback_schema`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from pipeline.catalog.feedback_schema import feedback_items
+from pipeline.catalog.sql import utc
+
+BATCH = 500
+COLUMNS = ("item_id", "source", "at", "customer_id", "contact_id", "operator_id", "team", "kind", "score", "band",
+           "language", "category", "confidence", "subcategory", "keywords", "polarity", "model", "classified_at")
+
+
+def stored_models(engine: sa.Engine) -> dict[str, str]:
+    """``{item_id: model}`` of every stored item."""
+    t = feedback_items
+    with engine.connect() as conn:
+        return {r.item_id: r.model for r in conn.execute(sa.select(t.c.item_id, t.c.model))}
+
+
+def _delete(conn: sa.Connection, ids: Sequence[str]) -> int:
+    deleted = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = list(ids[start:start + BATCH])
+        deleted += conn.execute(sa.delete(feedback_items).where(feedback_items.c.item_id.in_(chunk))).rowcount
+    return deleted
+
+
+def save_items(engine: sa.Engine, rows: Sequence[dict]) -> int:
+    """Store the rows (``COLUMNS``), replacing stored rows of the same ids, in one transaction; how many."""
+    if not rows:
+        return 0
+    with engine.begin() as conn:
+        _delete(conn, [r["item_id"] for r in rows])
+        for start in range(0, len(rows), BATCH):
+            conn.execute(sa.insert(feedback_items), [{c: r.get(c) for c in COLUMNS} for r in rows[start:start + BATCH]])
+    return len(rows)
+
+
+def drop_items(engine: sa.Engine, ids: Iterable[str]) -> int:
+    """Delete the rows of ``ids`` (items whose source text is gone: erased, retained away); how many."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    with engine.begin() as conn:
+        return _delete(conn, ids)
+
+
+def stored_items(engine: sa.Engine, *, since: datetime | None = None, until: datetime | None = None,
+                 sources: Sequence[str] | None = None) -> list[dict]:
+    """The stored rows given in ``[since, until)`` of the ``sources`` (all when None), oldest first."""
+    t = feedback_items
+    query = sa.select(*(t.c[c] for c in COLUMNS)).order_by(t.c.at, t.c.item_id)
+    if since is not None:
+        query = query.where(t.c.at >= utc(since))
+    if until is not None:
+        query = query.where(t.c.at < utc(until))
+    if sources is not None:
+        query = query.where(t.c.source.in_(list(sources)))
+    with engine.connect() as conn:
+        return [{**r._mapping, "at": utc(r.at), "classified_at": utc(r.classified_at)} for r in conn.execute(query)]
