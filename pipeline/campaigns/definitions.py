@@ -37,9 +37,11 @@ from typing import Any
 from features.campaigns import Rules
 from pipeline.rules.located import LList, LMap, Problems, in_line_order, load_located
 
-QUESTION_KINDS = ("csat", "nps", "ces", "discourage", "reason", "text")
+QUESTION_KINDS = ("csat", "nps", "ces", "discourage", "goal", "emotion", "reason", "text")
 """``discourage`` (0-10, "how likely are you to discourage others from ..."): asked beside ``nps``, it
-gives the word-of-mouth index (WoMI) in the survey and value reports."""
+gives the word-of-mouth index (WoMI) in the survey and value reports. ``goal`` (0 = no, 1 = partly, 2 = yes)
+and ``emotion`` (1-5) ask CSI's goal-reached and emotion parts; with ``ces`` (effort) all three parts are
+asked, and ``cxmon report drivers --target goal|ces|emotion`` explains each."""
 TEXTS = {"subject": "How did we do?", "reminder_subject": "Reminder: how did we do?",
          "thanks_subject": "Thank you for your answer",
          "intro": "Please answer a few short questions. Reply STOP to receive no more surveys."}

@@ -6,10 +6,10 @@ One reply is a JSON object naming its invitation::
     {"invitation_id": "...", "answers": {"csat": 2, "reason": "slow", "text": "waited 20 min"}, "at": "..."}
     {"invitation_id": "...", "text": "STOP", "at": "..."}
 
-Scores (csat 1-5, nps 0-10, ces 1-7) become survey answers (with the reason and free text attached),
-the invitation becomes "answered", and the chosen reason's prepared reply is sent back through the
-campaign's sink and its follow-up task opened, once. STOP (or "стоп"), as the whole text, withdraws
-consent at once and closes every open invitation of the customer as "opted_out".
+Scores (csat 1-5, nps 0-10, ces 1-7, discourage 0-10, goal 0-2, emotion 1-5) become survey answers (with
+the reason and free text attached), the invitation becomes "answered", and the chosen reason's prepared
+reply is sent back through the campaign's sink and its follow-up task opened, once. STOP (or "стоп"), as
+the whole text, withdraws consent at once and closes every open invitation of the customer as "opted_out".
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ def apply_reply(store: Store, definitions: CampaignFile, reply: Any, *, now: dat
             counts["delivered"] += 1
         return
     if not isinstance(answers, dict) or not answers:
-        raise ReplyError("expected answers: {csat|nps|ces|discourage: score, reason: key, text: ...}, "
-                         "status: delivered, or text: STOP")
+        raise ReplyError("expected answers: {csat|nps|ces|discourage|goal|emotion: score, reason: key, "
+                         "text: ...}, status: delivered, or text: STOP")
     campaign = next((c for c in definitions.campaigns if c.id == row.campaign), None)
     reason = answers.get("reason")
     choice = campaign.choice(reason) if campaign and isinstance(reason, str) else None
@@ -97,7 +97,7 @@ def apply_reply(store: Store, definitions: CampaignFile, reply: Any, *, now: dat
                                        reason=reason, invitation_id=row.invitation_id, channel=row.sink))
     unknown = sorted(set(answers) - set(SURVEY_RANGES) - {"reason", "text"})
     if unknown:
-        raise ReplyError(f"answer {unknown[0]!r}; expected csat, nps, ces, discourage, reason, text")
+        raise ReplyError(f"answer {unknown[0]!r}; expected {', '.join(SURVEY_RANGES)}, reason, text")
     if row.state not in ("sent", "delivered"):
         counts["late"] += 1  # answered already, or closed: the first answer stands
         return

@@ -9,14 +9,15 @@ import click
 
 from pipeline.cli.common import load_settings, open_configured_store, parse_when, print_json
 
-TARGETS = ("csat", "nps", "csi", "ces")
+TARGETS = ("csat", "nps", "csi", "goal", "ces", "emotion")
 FACTOR_KINDS = ("checklist", "feature", "tag", "reason")
 
 
 @click.command("drivers")
 @click.option("--target", type=click.Choice(TARGETS), default="csat", show_default=True,
-              help="What to explain: CSAT, NPS, CSI (all answers rescaled 0-100) or ces (CSI's effort part, "
-                   "0-100, higher = less effort).")
+              help="What to explain: CSAT, NPS, CSI (CSAT, NPS and CES answers rescaled 0-100), or one of CSI's "
+                   "three parts, each 0-100, higher = better: goal (goal reached), ces (effort: higher = less "
+                   "effort), emotion.")
 @click.option("--method", type=click.Choice(["correlation", "regression"]), default="correlation",
               show_default=True, help="correlation: each factor alone (Fisher z intervals); regression: all "
                                       "factors at once, standardized (bootstrap intervals).")
@@ -47,7 +48,7 @@ def drivers(target: str, method: str, kinds: tuple[str, ...], since: str | None,
     (important, done badly), keep up (important, done well), less urgent, possible overkill."""
     from features.drivers import DriverError
     from pipeline.drivers.collect import collect
-    from pipeline.drivers.report import analyse, as_json as report_json, format_drivers, matrix_png
+    from pipeline.drivers.report import analyse, as_json as report_json, csi_parts, format_drivers, matrix_png
 
     settings = load_settings()
     start, end = parse_when(since, "--since", settings), parse_when(until, "--until", settings)
@@ -63,7 +64,7 @@ def drivers(target: str, method: str, kinds: tuple[str, ...], since: str | None,
         message = f"no driver analysis of {target}: {error}" + _hint(data)
         if as_json:
             print_json({"target": target, "factors": [], "contacts": len(data.values), "message": message,
-                        "files": []})
+                        "csi_parts": csi_parts(data), "files": []})
         else:
             click.echo(message)
         return
@@ -93,6 +94,13 @@ def drivers(target: str, method: str, kinds: tuple[str, ...], since: str | None,
 
 
 def _hint(data) -> str:
+    from pipeline.drivers.report import CSI_PARTS
+
+    if data.target in ("goal", "emotion") and not data.asked.get(data.target):
+        part = next(p for p, kind in CSI_PARTS.items() if kind == data.target)
+        article = "an" if data.target[0] in "aeiou" else "a"
+        return (f" (no survey asks CSI's {part} part: add {article} {data.target} column to the survey file, or a "
+                f"{{kind: {data.target}}} question to a campaign)")
     if data.unlinked_answers and len(data.values) < data.unlinked_answers:
         return (f" ({data.unlinked_answers} answers name no contact: give contact_id in the survey file, "
                 "or ingest the calls and chats they are about)")

@@ -102,7 +102,9 @@ def process_report(by: str, total: bool, per_contact: bool, since: str | None, u
     """Process metrics: FCR, repeat contacts, AHT, service level, abandonment, transfers, IVR exits.
 
     Read from the contacts' telephony events (NAME.events.json), their customers and their transcripts'
-    phrase tags (asks_for_operator; topic_<name> for FCR per topic)."""
+    phrase tags (asks_for_operator; topic_<name> for FCR per topic). AHT also comes from a chat's messages
+    (first to last agent message) and, estimated, from a call's audio features when it has no events
+    (aht_source in --contacts rows: events, chat or audio)."""
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
@@ -157,7 +159,7 @@ def process_report(by: str, total: bool, per_contact: bool, since: str | None, u
                    "(cxmon ingest), with their NAME.events.json for the call process")
     elif per_contact:
         columns = ("contact_id", "operator_id", "at", "fcr", "repeat", "answered", "queue_wait_s", "abandoned_in",
-                   "handle_s", "transfers", "ivr_exit", "asked_for_operator")
+                   "handle_s", "aht_source", "transfers", "ivr_exit", "asked_for_operator")
         click.echo(table([[_shown(r[c], c) for c in columns] for r in rows], list(columns)))
     else:
         key = [] if total else [{"operator": "operator_id", "team": "team", "day": "day"}[by]]

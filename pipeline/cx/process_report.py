@@ -11,8 +11,11 @@ What a row counts
   telephony events tell their process (the base of ``abandonment_rate``).
 - ``fcr``: resolved first time / contacts where that is known (``fcr_known``); ``repeat_contacts``:
   contacts that repeat an earlier one within the window.
-- ``aht_s``: mean handle time (talk + hold + after-call work) of the answered contacts with events;
-  ``talk_s``, ``hold_s``, ``acw_s``: their means (``acw_s`` over those whose export gives it).
+- ``aht_s``: mean handle time (talk + hold + after-call work) of the contacts whose handle time is known,
+  from their telephony events, their chat messages, or (a call without events) estimated from its audio
+  features (:mod:`features.handle_time`); ``aht_call_s`` and ``aht_chat_s`` split it by channel and
+  ``aht_sources`` counts ``{events, audio, chat}``. ``talk_s``, ``hold_s``, ``acw_s``: the means of the
+  parts where known (a chat has no hold; ACW only where an export gives it).
 - ``service_level``: answered within ``sl_threshold_s`` / queued (answered + abandoned in the queue).
 - ``abandonment_rate``: (abandoned in the queue + in the IVR) / ``with_events``.
 - ``transfers``: transfer events; ``asked_for_operator``: contacts where the customer asked for one
@@ -32,11 +35,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from features.handle_time import SOURCES, HandleTime, audio_handle, chat_handle, events_handle
 from features.process_metrics import (
     ProcessTimes, Visit, demands_operator, mean, process_times, rate, repeat_flags, service_level,
 )
 from pipeline.cx.process_store import (
-    ContactRow, contacts_in, events_of, histories, ids_in_period, last_contacts, turn_marks,
+    ContactRow, call_features_without_events, chat_messages, contacts_in, events_of, histories, ids_in_period,
+    last_contacts, turn_marks,
 )
 
 GROUPS = {"operator": "operator_id", "team": "team", "day": "day"}
@@ -51,20 +56,35 @@ class ContactMetrics:
     repeat: bool | None
     topic: str | None
     asked_for_operator: bool
+    handle: HandleTime | None = None
 
     def as_dict(self, tz: tzinfo) -> dict[str, Any]:
-        c, p = self.contact, self.process
+        c, p, h = self.contact, self.process, self.handle
         return {"contact_id": c.contact_id, "channel": c.channel, "customer_id": c.customer_id,
                 "operator_id": c.operator_id, "team": c.team,
                 "at": c.at.astimezone(tz).isoformat() if c.at else None, "topic": self.topic, "fcr": self.fcr,
                 "repeat": self.repeat, "answered": p.answered, "queue_wait_s": p.queue_wait_s,
-                "abandoned_in": p.abandoned_in, "talk_s": p.talk_s, "hold_s": p.hold_s, "acw_s": p.acw_s,
-                "handle_s": p.handle_s, "transfers": p.transfers, "ivr_exit": p.ivr_exit,
+                "abandoned_in": p.abandoned_in,
+                # the handle time from its one source; the parts None too when no source tells it
+                "talk_s": h.talk_s if h else None, "hold_s": h.hold_s if h else None,
+                "acw_s": h.acw_s if h else None, "handle_s": h.handle_s if h else None,
+                "aht_source": h.source if h else None, "transfers": p.transfers, "ivr_exit": p.ivr_exit,
                 "asked_for_operator": self.asked_for_operator}
 
 
 def _seconds(at: datetime | None) -> float | None:
     return at.timestamp() if at is not None else None
+
+
+def handle_of(contact: ContactRow, process: ProcessTimes, *, has_events: bool,
+              messages: Sequence[tuple[str, float]] | None, call_values: dict[str, Any] | None) -> HandleTime | None:
+    """A contact's handle time from the source that tells it: a chat's messages (ACW from its events),
+    a call's events, else its audio features (an estimate); None when none does."""
+    if contact.channel == "chat":
+        return chat_handle(messages, acw_s=process.acw_s) if messages else None
+    if has_events:
+        return events_handle(process.talk_s, process.hold_s, process.acw_s) if process.answered else None
+    return audio_handle(call_values) if call_values is not None and contact.channel == "call" else None
 
 
 def contact_metrics(engine: sa.Engine, *, since: datetime | None, until: datetime | None, as_of: datetime,
@@ -86,14 +106,18 @@ def contact_metrics(engine: sa.Engine, *, since: datetime | None, until: datetim
                     if c.contact_id in marks else None) for c in everyone.values()]
     flags = repeat_flags(visits, window_h=fcr_window_h, as_of_s=as_of.timestamp())
     events = events_of(engine, ids_in_period(since, until))
+    chats = chat_messages(engine, ids_in_period(since, until))
+    heard = call_features_without_events(engine, ids_in_period(since, until))
     exits = tuple(operator_exits)
     found = []
     for contact in tqdm(period, desc="process metrics", unit="contact", disable=not progress, leave=False):
         process = process_times(events.get(contact.contact_id, ()), operator_exits=exits)
         mark = marks.get(contact.contact_id)
         fcr, repeat = flags[contact.contact_id]
+        handle = handle_of(contact, process, has_events=contact.contact_id in events,
+                           messages=chats.get(contact.contact_id), call_values=heard.get(contact.contact_id))
         found.append(ContactMetrics(contact, process, fcr, repeat, mark.topic if mark else None,
-                                    process.asked_for_operator or bool(mark and mark.asked_for_operator)))
+                                    process.asked_for_operator or bool(mark and mark.asked_for_operator), handle))
     return found
 
 
@@ -112,6 +136,7 @@ def _row(items: Sequence[ContactMetrics], *, sl_threshold_s: float) -> dict[str,
     queued = [p for p in with_events if p.queued]
     abandoned_queue = sum(p.abandoned_in == "queue" for p in processes)
     abandoned_ivr = sum(p.abandoned_in == "ivr" for p in processes)
+    handles = [m.handle for m in items if m.handle is not None]
     exits: dict[str, int] = defaultdict(int)
     for p in processes:
         if p.ivr_exit is not None:
@@ -120,8 +145,12 @@ def _row(items: Sequence[ContactMetrics], *, sl_threshold_s: float) -> dict[str,
         "contacts": len(items), "with_events": len(with_events),
         "fcr": rate(sum(known), len(known)), "fcr_known": len(known),
         "repeat_contacts": sum(bool(m.repeat) for m in items),
-        "aht_s": mean(p.handle_s for p in answered), "talk_s": mean(p.talk_s for p in answered),
-        "hold_s": mean(p.hold_s for p in answered), "acw_s": mean(p.acw_s for p in answered),
+        "aht_s": mean(h.handle_s for h in handles),
+        "aht_call_s": mean(h.handle_s for h in handles if h.source != "chat"),
+        "aht_chat_s": mean(h.handle_s for h in handles if h.source == "chat"),
+        "aht_sources": {source: sum(h.source == source for h in handles) for source in SOURCES},
+        "talk_s": mean(h.talk_s for h in handles), "hold_s": mean(h.hold_s for h in handles),
+        "acw_s": mean(h.acw_s for h in handles),
         "service_level": service_level([p.queue_wait_s for p in queued], [bool(p.answered) for p in queued],
                                        threshold_s=sl_threshold_s),
         "queued": len(queued), "answered": len(answered),

@@ -2,6 +2,8 @@
 two marks their transcripts may carry, in batched queries (SQLite and PostgreSQL alike).
 
 - A contact's time is its start, else its ingest (as everywhere in the reports).
+- Handle time beyond telephony events: a chat's messages (its transcript, one turn per message with the
+  role as speaker, written by the chat stage) and, for a call without events, its ``call`` feature set.
 - Transcript marks: a customer turn tagged ``asks_for_operator`` (the shipped phrase tag, in calls and
   chats), and the contact's topic: its first phrase tag named ``topic_<name>`` (a site's phrase
   dictionary defines them, e.g. ``[topic_cards]``). Only transcripts whose JSON names one of them are
@@ -18,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipeline.catalog.schema import contacts, telephony_events, transcripts
+from pipeline.catalog.schema import contacts, feature_sets, telephony_events, transcripts
 from pipeline.catalog.sql import batches, utc
 
 ASKS_FOR_OPERATOR = "asks_for_operator"
@@ -176,3 +178,30 @@ def marks_of(turns: object) -> TurnMarks:
             topic = next((t[len(TOPIC_PREFIX):] for t in tags if t.startswith(TOPIC_PREFIX) and len(t) > len(TOPIC_PREFIX)),
                          None)
     return TurnMarks(asked, topic)
+
+
+def chat_messages(engine: sa.Engine, contact_ids: sa.Select) -> dict[str, list[tuple[str, float]]]:
+    """``{contact_id: [(role, t_s), ...]}`` of the chats among ``contact_ids`` (a subquery) whose chat stage
+    stored their messages; turns that are no message (no speaker or time) are skipped."""
+    query = (sa.select(transcripts.c.contact_id, transcripts.c.turns)
+             .join(contacts, contacts.c.contact_id == transcripts.c.contact_id)
+             .where(contacts.c.channel == "chat", transcripts.c.contact_id.in_(contact_ids)))
+    found: dict[str, list[tuple[str, float]]] = {}
+    with engine.connect() as conn:
+        for contact_id, turns in conn.execute(query):
+            found[contact_id] = [(t["speaker"], float(t["start_s"])) for t in turns if isinstance(turns, list)
+                                 and isinstance(t, dict) and isinstance(t.get("speaker"), str)
+                                 and isinstance(t.get("start_s"), (int, float)) and not isinstance(t["start_s"], bool)]
+    return found
+
+
+def call_features_without_events(engine: sa.Engine, contact_ids: sa.Select) -> dict[str, Mapping[str, Any]]:
+    """``{contact_id: call feature values}`` of the calls among ``contact_ids`` (a subquery) that have a
+    ``call`` feature set and no telephony event (their handle time is estimated from the audio)."""
+    has_events = sa.exists().where(telephony_events.c.contact_id == feature_sets.c.contact_id)
+    query = (sa.select(feature_sets.c.contact_id, feature_sets.c["values"])
+             .join(contacts, contacts.c.contact_id == feature_sets.c.contact_id)
+             .where(feature_sets.c.name == "call", contacts.c.channel == "call",
+                    feature_sets.c.contact_id.in_(contact_ids), ~has_events))
+    with engine.connect() as conn:
+        return {contact_id: values for contact_id, values in conn.execute(query) if isinstance(values, dict)}

@@ -5,11 +5,13 @@ Target (per contact, over its survey answers given in the period):
 
 - ``csat`` 1..5, ``nps`` 0..10: the mean of the contact's answers of that kind;
 - ``csi`` 0..100: :func:`features.surveys.csi` of all the contact's answers (CSAT, NPS, CES rescaled);
-- ``ces``: the effort part of CSI, ``100 * (7 - CES) / 6`` (0..100, higher = less effort), so that a
-  factor that raises it is good, as for the other targets.
+- CSI's three parts, each from its own question (:func:`features.csi_parts.csi_part`, 0..100, higher =
+  better, so that a factor that raises it is good, as for the other targets): ``goal`` (goal reached, answers
+  0 no / 1 partly / 2 yes: ``100 * v / 2``), ``ces`` (effort, CES 1..7: ``100 * (7 - CES) / 6``) and
+  ``emotion`` (1..5: ``100 * (v - 1) / 4``); the mean over the contact's answers of that kind.
 
-The surveys ask CSAT, NPS and CES: of CSI's three parts (goal reached, effort, emotion) only effort is
-asked (CES); goal reached and emotion have no survey question yet.
+A part is analysed where the survey asks it: :attr:`DriverData.asked` counts, per answer kind, the surveyed
+contacts of the period with an answer of that kind, whatever the target.
 
 Factors (None where a contact does not have one):
 
@@ -31,11 +33,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from features.csi_parts import csi_part
 from features.surveys import csi
 from pipeline.catalog.schema import checklist_results, feature_sets, survey_answers, transcripts
 from pipeline.catalog.sql import batches, utc
 
-TARGETS = ("csat", "nps", "csi", "ces")
+TARGETS = ("csat", "nps", "csi", "goal", "ces", "emotion")
+PART_OF = {"goal": "goal", "ces": "effort", "emotion": "emotion"}
+"""The CSI part each answer kind asks."""
 FEATURE_SETS = ("call", "chat")
 FACTOR_KINDS = ("checklist", "feature", "tag", "reason")
 
@@ -52,6 +57,9 @@ class DriverData:
     """Each factor's kind: checklist, feature, tag or reason."""
     unlinked_answers: int = 0
     """Answers of the target's kind(s) in the period that name no contact (left out)."""
+    asked: dict[str, int] = field(default_factory=dict)
+    """Contacts with an answer of each kind in the period (``{"csat": 48, "goal": 40, ...}``; a kind not asked
+    is absent)."""
 
 
 def _number(value: object) -> float | None:
@@ -63,8 +71,8 @@ def _number(value: object) -> float | None:
 
 
 def _targets(engine: sa.Engine, target: str, since: datetime | None,
-             until: datetime | None) -> tuple[dict[str, float], dict[str, set[str]], int]:
-    """``({contact: target value}, {contact: reasons chosen}, answers naming no contact)``."""
+             until: datetime | None) -> tuple[dict[str, float], dict[str, set[str]], int, dict[str, int]]:
+    """``({contact: target value}, {contact: reasons chosen}, answers naming no contact, {kind: contacts})``."""
     t = survey_answers
     kinds = ("csat", "nps", "ces") if target == "csi" else (target,)
     query = sa.select(t.c.contact_id, t.c.kind, t.c.value, t.c.reason)  # reasons of any kind's answer
@@ -75,11 +83,13 @@ def _targets(engine: sa.Engine, target: str, since: datetime | None,
     answers: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     reasons: dict[str, set[str]] = defaultdict(set)
     unlinked = 0
+    asked: dict[str, set[str]] = defaultdict(set)
     with engine.connect() as conn:
         for row in conn.execute(query.order_by(t.c.contact_id, t.c.answer_id)):
             if row.contact_id is None:
                 unlinked += row.kind in kinds
                 continue
+            asked[row.kind].add(row.contact_id)
             if row.kind in kinds:
                 answers[row.contact_id][row.kind].append(int(row.value))
             if row.reason:
@@ -88,13 +98,13 @@ def _targets(engine: sa.Engine, target: str, since: datetime | None,
     for contact_id, by_kind in list(answers.items()):
         if target == "csi":
             value = csi(csat=by_kind["csat"], nps=by_kind["nps"], ces=by_kind["ces"])
-        elif target == "ces":
-            value = 100.0 * (7 - sum(by_kind["ces"]) / len(by_kind["ces"])) / 6
+        elif target in PART_OF:
+            value = csi_part(by_kind[target], part=PART_OF[target])
         else:
             value = sum(by_kind[target]) / len(by_kind[target])
         if value is not None:
             values[contact_id] = float(value)
-    return values, reasons, unlinked
+    return values, reasons, unlinked, {kind: len(contacts) for kind, contacts in sorted(asked.items())}
 
 
 def collect(engine: sa.Engine, target: str = "csat", *, since: datetime | None = None,
@@ -108,9 +118,10 @@ def collect(engine: sa.Engine, target: str = "csat", *, since: datetime | None =
     unknown = kinds - set(FACTOR_KINDS)
     if unknown:
         raise ValueError(f"factor kind {sorted(unknown)[0]!r}; expected some of {', '.join(FACTOR_KINDS)}")
-    values, reasons, unlinked = _targets(engine, target, since, until)
+    values, reasons, unlinked, asked = _targets(engine, target, since, until)
     ids = sorted(values)
-    data = DriverData(target=target, contact_ids=ids, values=[values[c] for c in ids], unlinked_answers=unlinked)
+    data = DriverData(target=target, contact_ids=ids, values=[values[c] for c in ids], unlinked_answers=unlinked,
+                      asked=asked)
     found: dict[str, dict[str, float | None]] = defaultdict(dict)  # factor -> contact -> value
     if "reason" in kinds:
         for contact_id in ids:

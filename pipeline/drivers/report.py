@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from features.drivers import DriverResult, driver_analysis
-from pipeline.drivers.collect import DriverData
+from pipeline.drivers.collect import PART_OF, DriverData
 from pipeline.tables import table
 
-CSI_PARTS = {"goal": None, "effort": "ces", "emotion": None}
-"""CSI's three parts and the survey kind that asks each (None: no survey question asks it yet)."""
+CSI_PARTS = {part: kind for kind, part in PART_OF.items()}
+"""CSI's three parts and the survey answer kind that asks each (each is a ``--target``):
+``{"goal": "goal", "effort": "ces", "emotion": "emotion"}``."""
 QUADRANT_COLOURS = {"fix first": "#d62728", "keep up": "#2ca02c", "less urgent": "#9e9e9e",
                     "possible overkill": "#1f77b4"}
 
@@ -34,13 +35,20 @@ def as_json(data: DriverData, result: DriverResult, *, kinds: Mapping[str, str] 
         "contacts": result.contacts,
         "unlinked_answers": data.unlinked_answers,
         "cuts": {"importance": result.importance_cut, "performance": result.performance_cut},
-        "csi_parts": CSI_PARTS,
+        "csi_parts": csi_parts(data),
+        "csi_parts_contacts": {part: data.asked.get(kind, 0) for part, kind in CSI_PARTS.items()},
         "factors": [{"name": d.name, "kind": kinds.get(d.name), "importance": round(d.importance, 4),
                      "importance_ci": [round(d.importance_ci[0], 4), round(d.importance_ci[1], 4)],
                      "performance": round(d.performance, 4), "quadrant": d.quadrant, "mean": round(d.mean, 4),
                      "contacts": d.contacts} for d in result.drivers],
         "skipped": [{"name": name, "why": why} for name, why in result.skipped],
     }
+
+
+def csi_parts(data: DriverData) -> dict[str, str | None]:
+    """CSI's parts the survey asks in the period: ``{part: answer kind}``, None for a part no surveyed contact
+    was asked (no answer of its kind names a contact)."""
+    return {part: kind if data.asked.get(kind) else None for part, kind in CSI_PARTS.items()}
 
 
 def format_drivers(report: Mapping[str, Any], *, limit: int | None = 30) -> str:

@@ -9,11 +9,15 @@ from typing import Literal
 
 from pipeline.records.checks import check_aware, check_member
 
-SurveyKind = Literal["csat", "nps", "ces", "discourage"]
-SURVEY_RANGES: Mapping[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7), "discourage": (0, 10)}
+SurveyKind = Literal["csat", "nps", "ces", "discourage", "goal", "emotion"]
+SURVEY_RANGES: Mapping[str, tuple[int, int]] = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7), "discourage": (0, 10),
+                                                "goal": (0, 2), "emotion": (1, 5)}
 """Each answer kind's scale. ``discourage`` (0-10): "how likely are you to discourage others from ...", the
 second question of the word-of-mouth index (WoMI, :func:`features.surveys.womi`); it is no satisfaction
-score, so CSI, CSAT, CDSAT and the like leave it out."""
+score, so CSI, CSAT, CDSAT and the like leave it out. ``goal`` (0 = no, 1 = partly, 2 = yes: "was the goal
+of your contact reached?") and ``emotion`` (1 = very bad .. 5 = very good: "how did you feel?") ask two of
+CSI's three parts (the third, effort, is ``ces``; :mod:`features.csi_parts`); the survey report counts them
+apart and the driver analysis explains them, but CSI, CSAT, CDSAT and detractors leave them out too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +64,8 @@ class ConsentChange:
 
 @dataclass(frozen=True, slots=True)
 class SurveyAnswer:
-    """One score a customer gave (csat 1-5, nps 0-10, ces 1-7, discourage 0-10); a survey row with several scores
-    is several answers."""
+    """One score a customer gave (csat 1-5, nps 0-10, ces 1-7, discourage 0-10, goal 0-2, emotion 1-5); a survey
+    row with several scores is several answers."""
 
     customer_id: str
     kind: SurveyKind

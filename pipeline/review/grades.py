@@ -120,7 +120,7 @@ def operator_grades(contacts: Sequence[Contact], scores: Sequence[Score], items:
             "disputed": len(g["disputed"]),
             "form_score": _mean([v for values in g["forms"].values() for v in values]), "form_scores": forms,
             "items_failed": [{"item": name, "failed": n, "answered": g["answered"][name]} for name, n in failed],
-            "answers": sum(len(v) for v in survey.values()),
+            "answers": sum(len(survey.get(kind, ())) for kind in surveys.SCALES),  # satisfaction scores only
             "nps": surveys.nps(survey.get("nps", [])),
             "csi_survey": surveys.csi(csat=survey.get("csat", []), nps=survey.get("nps", []), ces=survey.get("ces", [])),
             "csi_predicted": _mean(g["csi"]),

@@ -7,7 +7,9 @@ The kind comes from a double suffix, so that these files are never taken for cha
     offset); optional ``contact_id``, ``operator_id``, ``team``, ``invitation_id`` (default: a
     hash of customer, channel, sent_at and contact); then the answer, if any: ``answered_at``,
     ``csat`` (1-5), ``nps`` (0-10), ``ces`` (1-7), ``discourage`` (0-10: "how likely are you to
-    discourage others from ...", for WoMI), ``text``, ``reason`` (a free code, see
+    discourage others from ...", for WoMI), ``goal`` (0 = no, 1 = partly, 2 = yes: "was the goal of your
+    contact reached?") and ``emotion`` (1 = very bad .. 5 = very good: "how did you feel?"), the two CSI
+    parts besides effort (CES), ``text``, ``reason`` (a free code, see
     :data:`RECOMMENDED_REASONS`). A row without ``answered_at`` is an invitation not answered
     (yet); a row with it needs a score, unless its text is STOP (a withdrawal, no score).
 ``NAME.consents.csv`` / ``NAME.consents.jsonl``
@@ -42,7 +44,7 @@ CONSENTS_SUFFIXES = (".consents.csv", ".consents.jsonl")
 SURVEY_FILE_SUFFIXES = SURVEYS_SUFFIXES + CONSENTS_SUFFIXES
 
 SURVEY_COLUMNS = ("customer_id", "channel", "sent_at", "contact_id", "operator_id", "team", "invitation_id",
-                  "answered_at", "csat", "nps", "ces", "discourage", "text", "reason")
+                  "answered_at", "csat", "nps", "ces", "discourage", "goal", "emotion", "text", "reason")
 CONSENT_COLUMNS = ("customer_id", "granted", "at", "channel", "source")
 _REQUIRED = {"surveys": ("customer_id", "channel", "sent_at"), "consents": ("customer_id", "granted", "at", "channel")}
 _COLUMNS = {"surveys": SURVEY_COLUMNS, "consents": CONSENT_COLUMNS}
@@ -203,8 +205,8 @@ def survey_row(line: int, fields: Mapping[str, Any]) -> SurveyRow:
         raise ValueError(f"answered_at {answered_at.isoformat()} is before sent_at {sent_at.isoformat()}")
     stop = is_stop(text)
     if not scores and not stop:
-        raise ValueError("answered_at without csat, nps or ces; expected at least one score "
-                         "(only a STOP reply comes without one)")
+        raise ValueError("answered_at without csat, nps or ces; expected at least one score of "
+                         f"{', '.join(SURVEY_RANGES)} (only a STOP reply comes without one)")
     answers = tuple(
         SurveyAnswer(customer_id=customer_id, kind=kind, value=value, answered_at=answered_at, contact_id=contact_id,
                      operator_id=operator_id, text=text, reason=reason and reason.lower(),

@@ -27,9 +27,13 @@ How records are counted
   same invitation, or of the same customer at the same instant), :func:`features.surveys.womi`. They
   are no satisfaction score: ``answers``, CSI, CDSAT and ``detractors`` leave them out
   (``answers_discourage`` counts them).
+- ``goal`` (0 = no, 1 = partly, 2 = yes) and ``emotion`` (1-5) answers ask two of CSI's three parts (effort
+  is CES): ``goal_reached`` is the share of goal answers that say yes (partly is not reached) and
+  ``emotion`` the mean emotion answer (:mod:`features.csi_parts`). They are no satisfaction score either:
+  ``answers``, CSI, CDSAT and ``detractors`` leave them out (``answers_goal``, ``answers_emotion`` count them).
 
 Units follow :mod:`features.surveys`: rates and shares are fractions 0..1, ``nps`` -100..100,
-``csat`` and ``cdsat`` percent, ``ces`` 1..7, ``csi`` 0..100.
+``csat`` and ``cdsat`` percent, ``ces`` 1..7, ``csi`` 0..100, ``goal_reached`` 0..1, ``emotion`` 1..5.
 """
 
 from __future__ import annotations
@@ -41,20 +45,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from features import surveys
+from features import csi_parts, surveys
 from pipeline.records import ConsentChange, SurveyAnswer, SurveyInvitation
 
 GROUP_KEYS = ("operator", "team", "channel")
 PERIODS = ("day", "week", "month")
 KINDS = ("csat", "nps", "ces")
+PART_KINDS = ("goal", "emotion")
 CRITICAL_RANGES = surveys.CRITICAL
 COUNT_COLUMNS = ("invited", "answered", "ignored", "stopped", "answers", "answers_csat", "answers_nps",
-                 "answers_ces", "detractors", "answers_discourage")
+                 "answers_ces", "detractors", "answers_discourage", "answers_goal", "answers_emotion")
 VALUE_COLUMNS = ("response_rate", "ignore_rate", "stop_rate", "nps", "csat", "ces", "csi", "cdsat",
-                 "critical_share", "money_at_risk", "womi")
+                 "critical_share", "money_at_risk", "womi", "goal_reached", "emotion")
 COLUMNS = ("invited", "answered", "ignored", "stopped", "response_rate", "ignore_rate", "stop_rate", "answers",
            "answers_csat", "answers_nps", "answers_ces", "nps", "csat", "ces", "csi", "cdsat", "critical_share",
-           "detractors", "money_at_risk", "answers_discourage", "womi")
+           "detractors", "money_at_risk", "answers_discourage", "womi", "answers_goal", "goal_reached",
+           "answers_emotion", "emotion")
 """The columns of every row, after its group keys (``period`` first, then ``by`` in order)."""
 
 
@@ -88,6 +94,8 @@ class _Group:
     critical_customers: set[str] = field(default_factory=set)
     responses: dict[tuple, dict[str, int]] = field(default_factory=dict)
     """``{response: {"nps": v, "discourage": v}}`` of the NPS and discourage answers, for WoMI."""
+    parts: dict[str, list[int]] = field(default_factory=lambda: {kind: [] for kind in PART_KINDS})
+    """The goal and emotion answers (two of CSI's parts)."""
 
 
 def checked_records(name: str, records: Iterable[Any], kind: type) -> list[Any]:
@@ -179,6 +187,10 @@ def _row(names: Sequence[str], key: tuple[str | None, ...], group: _Group,
         "money_at_risk": surveys.money_at_risk(detractors, average_check=average_check),
         "answers_discourage": sum("discourage" in r for r in group.responses.values()),
         "womi": surveys.womi(womi_pairs(group.responses.values())),
+        "answers_goal": len(group.parts["goal"]),
+        "goal_reached": csi_parts.goal_reached(group.parts["goal"]),
+        "answers_emotion": len(group.parts["emotion"]),
+        "emotion": csi_parts.emotion(group.parts["emotion"]),
     }
 
 
@@ -258,6 +270,8 @@ def survey_metrics(
         group = groups[key(answer_fields(answer, invitation), answer.answered_at)]
         if answer.kind in ("nps", "discourage"):
             group.responses.setdefault(response_key(answer), {})[answer.kind] = answer.value
+        if answer.kind in PART_KINDS:
+            group.parts[answer.kind].append(answer.value)
         if answer.kind not in KINDS:
             continue
         group.values[answer.kind].append(answer.value)

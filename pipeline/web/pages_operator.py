@@ -3,7 +3,9 @@ operators), a reviewer or an admin (anyone), one template for both.
 
 Headline numbers beside the team's, a weekly trend (inline SVG, :mod:`pipeline.web.operator_chart`), the
 reviewed answers waiting for the operator with acknowledge / dispute forms (posted to the contact's review
-action, ``/contacts/{id}/review``, with the session's CSRF token), the items failed most and the disputes.
+action, ``/contacts/{id}/review``, with the session's CSRF token), the items failed most and the disputes,
+and, in a section of their own, the operator's mystery shopper evaluations of the period (never part of
+the QA figures: the same list as the JSON summary's ``mystery``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from pipeline.mystery.store import stored_evaluations
 from pipeline.users import User
 from pipeline.web.api_operator import summary_scopes
 from pipeline.web.i18n import translator
@@ -84,6 +87,8 @@ def _page(request: Request, user: User, operator_id: str, *, own: bool) -> Respo
         since, until, problems = None, None, [*problems, ("since", params.get("since", ""))]
     summary = operator_summary(catalog, operator_id, scope, team_scope=team_scope, since=since, until=until,
                                period=period)
+    mystery = [e.document() for e in reversed(stored_evaluations(catalog.engine, since=since, until=until,
+                                                                 operator_id=operator_id))]  # newest first
     weeks = summary["weeks"][-CHART_PERIODS:]
     t = translator(page_language(request, user))
     lang = params.get("lang")
@@ -93,7 +98,7 @@ def _page(request: Request, user: User, operator_id: str, *, own: bool) -> Respo
     export_query = {**({"since": since.isoformat()} if since else {}), **({"until": until.isoformat()} if until else {}),
                     "period": period}
     return render(
-        request, "operator_me.html", user, s=summary, own=own, cards=headline(summary),
+        request, "operator_me.html", user, s=summary, own=own, cards=headline(summary), mystery=mystery,
         chart=trend_svg([w["period"] for w in weeks],
                         [(t("op_checklist"), [w["checklist"] for w in weeks]),
                          (t("op_csi_predicted"), [w["csi_predicted"] for w in weeks])],

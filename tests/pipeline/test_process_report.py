@@ -65,15 +65,19 @@ def _run(*args: str) -> dict:
 
 
 EXPECTED = {
-    "op-1": {"contacts": 3, "with_events": 2, "fcr": 1 / 3, "fcr_known": 3, "repeat_contacts": 1, "aht_s": 147.5,
-             "talk_s": 122.5, "hold_s": 15.0, "acw_s": 20.0, "service_level": 0.5, "queued": 2, "answered": 2,
+    "op-1": {"contacts": 3, "with_events": 2, "fcr": 1 / 3, "fcr_known": 3, "repeat_contacts": 1,
+             "aht_s": (175 + 120 + 1) / 3, "aht_call_s": 147.5, "aht_chat_s": 1.0,  # k3: agent messages 0 s and 1 s
+             "aht_sources": {"events": 2, "audio": 0, "chat": 1}, "talk_s": (125 + 120 + 1) / 3, "hold_s": 15.0,
+             "acw_s": 20.0, "service_level": 0.5, "queued": 2, "answered": 2,
              "abandoned_queue": 0, "abandoned_ivr": 0, "abandonment_rate": 0.0, "transfers": 1,
              "asked_for_operator": 2, "ivr_exits": {"operator": 1}},
     "op-2": {"contacts": 2, "with_events": 2, "fcr": 1.0, "fcr_known": 1, "repeat_contacts": 0, "aht_s": 180.0,
+             "aht_call_s": 180.0, "aht_chat_s": None, "aht_sources": {"events": 2, "audio": 0, "chat": 0},
              "talk_s": 180.0, "hold_s": 0.0, "acw_s": None, "service_level": 1.0, "queued": 2, "answered": 2,
              "abandoned_queue": 0, "abandoned_ivr": 0, "abandonment_rate": 0.0, "transfers": 0,
              "asked_for_operator": 0, "ivr_exits": {}},
     None: {"contacts": 2, "with_events": 2, "fcr": 1.0, "fcr_known": 2, "repeat_contacts": 1, "aht_s": None,
+           "aht_call_s": None, "aht_chat_s": None, "aht_sources": {"events": 0, "audio": 0, "chat": 0},
            "talk_s": None, "hold_s": None, "acw_s": None, "service_level": 0.0, "queued": 1, "answered": 0,
            "abandoned_queue": 1, "abandoned_ivr": 1, "abandonment_rate": 1.0, "transfers": 0,
            "asked_for_operator": 1, "ivr_exits": {"(hung up)": 1, "operator": 1}},
@@ -127,7 +131,9 @@ def test_per_contact_rows_and_spreadsheets(known_catalog, tmp_path):
         ("cards", "3", '{"operator": 1}'), ("loans", "2", "{}"), ("", "2", '{"(hung up)": 1, "operator": 1}')]
     assert (rows["k1"]["queue_wait_s"], rows["k1"]["handle_s"], rows["k1"]["ivr_exit"]) == (15.0, 175.0, "operator")
     assert rows["k2"]["asked_for_operator"] and rows["k2"]["transfers"] == 1 and rows["k2"]["repeat"]
-    assert rows["k3"]["topic"] == "cards" and rows["k3"]["answered"] is None and rows["k3"]["handle_s"] is None
+    assert rows["k3"]["topic"] == "cards" and rows["k3"]["answered"] is None
+    assert (rows["k3"]["handle_s"], rows["k3"]["aht_source"], rows["k1"]["aht_source"]) == (1.0, "chat", "events")
+    assert (rows["k6"]["handle_s"], rows["k6"]["aht_source"]) == (None, None)
     assert (rows["k5"]["customer_id"], rows["k5"]["fcr"], rows["k5"]["repeat"]) == (None, None, None)
     assert (rows["k6"]["abandoned_in"], rows["k7"]["abandoned_in"]) == ("queue", "ivr")
 
@@ -252,6 +258,7 @@ def test_chats_that_ask_for_an_operator_make_a_routing_hint(home, catalog_url, m
     out = tmp_path / "hints.json"
     row = _run("--routing-hints", str(out))["rows"][0]
     assert (row["operator_id"], row["contacts"], row["with_events"], row["asked_for_operator"]) == ("op-3", 3, 0, 2)
-    assert (row["repeat_contacts"], row["fcr"], row["aht_s"], row["service_level"]) == (1, pytest.approx(2 / 3), None,
-                                                                                       None)
+    assert (row["repeat_contacts"], row["fcr"], row["service_level"]) == (1, pytest.approx(2 / 3), None)
+    # chat AHT: Anna's first message to her last (90 s to 180 s) in both of Ivan's chats, 0 s in Olga's
+    assert (row["aht_s"], row["aht_chat_s"], row["aht_sources"]) == (60.0, 60.0, {"events": 0, "audio": 0, "chat": 3})
     assert [(h["customer_id"], h["asked"], h["of_last"]) for h in json.loads(out.read_text())] == [("cust-ivan", 2, 2)]

@@ -9,6 +9,8 @@ Two operators of team T, two ISO weeks (2026-W41, 2026-W42), written into the ``
   only through its contact x1c; opx2 NPS 0 in W41.
 - Reviews: x1a's greeting overridden and x1b's confirmed (both wait for opx1); x1c's greeting reviewed,
   disputed by opx1 and resolved with another value; x1c's solution failed (0).
+- Mystery shopper evaluations: opx1 mx-1 (W41, 87.5) and mx-2 (W42, 40.0), opx2 mx-3 (W41, 20.0); none of
+  them moves a figure above (the known answers hold with them stored).
 """
 
 from __future__ import annotations
@@ -33,11 +35,18 @@ CONTACTS = [  # contact, operator, started, {(checklist, source): value}, csi
     ("x2b", "opx2", W42 + timedelta(days=1), {("basic", "rule"): 0.1}, 20.0),
 ]
 OPX1_NPS, TEAM_NPS = [10, 9, 3, 7], [10, 9, 3, 7, 0]
+MYSTERY = [  # evaluation, operator, at, score, the shopper's comment
+    ("mx-1", "opx1", W41 + timedelta(days=1), 87.5, "greeted warmly, long hold"),
+    ("mx-2", "opx1", W42 + timedelta(days=1), 40.0, "no farewell"),
+    ("mx-3", "opx2", W41 + timedelta(hours=6), 20.0, "interrupted the shopper"),
+]
 
 
 @pytest.fixture(scope="module")
 def data(world):
     from pipeline.records import ChecklistResult, Contact, ReviewEvent, Score, SurveyAnswer
+    from pipeline.mystery.evaluation import MysteryEvaluation
+    from pipeline.mystery.store import put_evaluations
     from pipeline.users.accounts import add_user
 
     catalog = world.store.catalog
@@ -70,6 +79,10 @@ def data(world):
     answers += [SurveyAnswer("k3", "nps", 7, W42 + timedelta(hours=5), contact_id="x1c"),
                 SurveyAnswer("k4", "nps", 0, W41 + timedelta(hours=4), operator_id="opx2", team="T")]
     catalog.add_survey_answers(answers)
+    put_evaluations(catalog.engine, [
+        MysteryEvaluation(eid, f"S-{eid}", operator, "call", at, "ru_bank_call", "1", (("greeting", 1.0),), score,
+                          comment=comment, team="T")
+        for eid, operator, at, score, comment in MYSTERY])
     tokens = dict(world.tokens)
     for name, role, operator, team in (("xolga", "operator", "opx1", None), ("xoleg", "operator", "opx2", None),
                                        ("xsam", "supervisor", None, "T")):
@@ -196,3 +209,31 @@ def test_pages_answer_by_role(data):
     assert data.get("/me", "rita").status_code == 404
     assert data.get("/me", None, follow_redirects=False).status_code == 303
     assert "Мои показатели" in data.get("/me?lang=ru&since=not-a-day", "xolga").text  # a bad day: a notice, no 500
+
+
+def _mystery_section(page: str) -> str:
+    return page[page.index('id="mystery"'):]
+
+
+def test_the_operator_page_lists_their_own_mystery_evaluations_apart(data):
+    mine = data.get("/me?lang=en&since=2026-10-01&until=2026-10-19", "xolga")
+    section = _mystery_section(mine.text)
+    assert mine.status_code == 200 and "Mystery shopper evaluations (2)" in section
+    assert "Apart from quality control: not counted in the figures above" in section
+    rows = section.split('class="op-mystery-row"')[1:]
+    assert [r.split('data-evaluation="')[1].split('"')[0] for r in rows] == ["mx-2", "mx-1"]  # newest first
+    assert "2026-10-13 10:00" in rows[0] and "40.0" in rows[0] and "no farewell" in rows[0]
+    assert "2026-10-06 10:00" in rows[1] and "87.5" in rows[1] and "ru_bank_call" in rows[1] and ">call<" in rows[1]
+    assert "interrupted the shopper" not in mine.text and "mx-3" not in mine.text  # opx2's
+    assert mine.text.index('id="headline"') < mine.text.index('id="mystery"')  # below the QA figures, apart
+    theirs = _mystery_section(data.get("/me?lang=en&since=2026-10-01&until=2026-10-19", "xoleg").text)
+    assert "Mystery shopper evaluations (1)" in theirs and "interrupted the shopper" in theirs
+    assert "no farewell" not in theirs
+    ru = _mystery_section(data.get("/me?lang=ru&since=2026-10-01&until=2026-10-19", "xolga").text)
+    assert "Тайный покупатель: оценки (2)" in ru and "в цифры выше не входят" in ru and "звонок" in ru
+    later = _mystery_section(data.get("/me?lang=en&since=2026-10-14&until=2026-10-19", "xolga").text)
+    assert "No mystery shopper evaluation in this period" in later and "op-mystery-row" not in later
+    supervisor = _mystery_section(data.get("/operators/opx1?lang=en&since=2026-10-01&until=2026-10-19", "xsam").text)
+    assert supervisor.count('class="op-mystery-row"') == 2 and "interrupted the shopper" not in supervisor
+    summary = data.get("/api/me/summary", "xolga", params=Q).json()
+    assert [(m["evaluation_id"], m["kind"]) for m in summary["mystery"]] == [("mx-1", "mystery"), ("mx-2", "mystery")]

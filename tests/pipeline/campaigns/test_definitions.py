@@ -76,7 +76,7 @@ def test_every_mistake_is_reported_with_its_line():
         "c.yaml:10: campaign after_call: delay_h -2; expected a number >= 0",
         "c.yaml:12: campaign after_call: remind_after_h 100; expected less than expires_h (72)",
         "c.yaml:25: campaign onboarding question 2: kind 'stars'; expected one of ['csat', 'nps', 'ces', "
-        "'discourage', 'reason', 'text']",
+        "'discourage', 'goal', 'emotion', 'reason', 'text']",
         "c.yaml:28: campaign quarterly: sink 'sms'; expected one of ['email', 'webhook', 'file']",
     ]
 

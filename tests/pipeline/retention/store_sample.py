@@ -59,6 +59,11 @@ def fill_every_table(conn: sa.Connection, contact_id: str, customer_id: str, tag
             if existing is not None:
                 made[table.name] = dict(existing._mapping)
                 return made[table.name]
+        if [c.name for c in table.primary_key] == ["customer_id"]:  # one row a customer (campaign_customers)
+            existing = conn.execute(table.select().where(table.c.customer_id == customer_id)).first()
+            if existing is not None:
+                made[table.name] = dict(existing._mapping)
+                return made[table.name]
         row = {}
         for column in table.c:
             if column.name == "contact_id":

@@ -88,3 +88,13 @@ def test_an_acknowledged_answer_counts_as_reviewed(store):
         conn.execute(checklist_results.update().where(checklist_results.c.contact_id == "a3").values(state="acknowledged"))
     rows = {(r["period"], r["operator_id"]): r for r in grades(store)}
     assert rows[("2026-W48", "op-1")]["reviewed"] == 1
+
+
+def test_goal_emotion_and_discourage_answers_are_no_survey_answers_of_the_grades(store):
+    store.catalog.add_survey_answers([
+        SurveyAnswer("cu-1", "goal", 0, at(60), contact_id="a1", operator_id="op-1"),
+        SurveyAnswer("cu-1", "emotion", 1, at(60), contact_id="a1", operator_id="op-1"),
+        SurveyAnswer("cu-2", "discourage", 10, at(60), contact_id="a2", operator_id="op-1"),
+    ])
+    op1 = {(r["period"], r["operator_id"]): r for r in grades(store, period="week")}[("2026-W47", "op-1")]
+    assert op1["answers"] == 4 and op1["csi_survey"] == pytest.approx((100 + 90 + 30 + 100) / 4)
