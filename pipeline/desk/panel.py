@@ -5,9 +5,10 @@ and ``campaign``) is a :class:`~pipeline.records.SurveyAnswer` of the visit goin
 that moment, so the survey metrics and alarm rules count it as any other answer:
 
 - the survey kind is ``raw["survey"]`` when given (``kind`` is the event's own), else the question id
-  when it is ``csat``, ``nps`` or ``ces``; another question is no score and is refused (its event
-  stays in ``device_events``);
-- ``value`` is the score, an integer in the kind's range (CSAT 1-5, NPS 0-10, CES 1-7);
+  when it names a survey kind (``csat``, ``nps``, ``ces``, ``discourage``, ``goal``, ``emotion``); another
+  question is no score and is refused (its event stays in ``device_events``);
+- ``value`` is the score, an integer in the kind's range (CSAT 1-5, NPS 0-10, CES 1-7, goal 0-2, emotion 1-5,
+  discourage 0-10);
 - ``contact_id`` is the visit's (None when the camera saw no visit then); the customer is the visit
   (``desk-visit:<contact id>``), or the press itself without one (``desk-panel:<event id>``): a desk
   visitor is anonymous; ``channel`` is ``desk``; the operator the event's, else the visit's.
@@ -34,8 +35,8 @@ def survey_kind(fields: dict) -> str:
     if not isinstance(question, str) or not question:
         raise ValueError("no question in the raw payload; expected {\"question\": \"csat\", \"campaign\": ...}")
     if question.lower() not in SURVEY_RANGES:
-        raise ValueError(f"question {question[:32]!r} is no survey score; expected question csat, nps or ces "
-                         f"(or a survey field naming one)")
+        raise ValueError(f"question {question[:32]!r} is no survey score; expected question "
+                         f"{', '.join(SURVEY_RANGES)} (or a survey field naming one)")
     return question.lower()
 
 

@@ -12,12 +12,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pipeline.records import FeatureValue
+from pipeline.records import SURVEY_RANGES, FeatureValue
 
 OPERATORS = {"min": ">=", "max": "<=", "lt": "<", "gt": ">", "eq": "==", "ne": "!=", "in": "in"}
 NUMERIC_OPERATORS = frozenset({"min", "max", "lt", "gt"})
-SURVEY_ALIASES = {"csat": "survey.csat", "nps": "survey.nps", "ces": "survey.ces"}
-"""Short names for survey answers: ``csat`` reads ``survey.csat`` (the contact's most critical answer)."""
+SURVEY_ALIASES = {kind: f"survey.{kind}" for kind in SURVEY_RANGES}
+"""Short names for survey answers: ``csat`` reads ``survey.csat`` (the contact's most critical answer), and so
+``nps``, ``ces``, ``goal``, ``emotion``, ``discourage``; a feature of the same name is read first."""
 
 
 def number(value: object) -> float | None:

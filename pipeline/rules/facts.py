@@ -4,7 +4,9 @@
 rules read by name (:func:`pipeline.rules.conditions.lookup`): a feature under its own name
 (``holds_count``, ``customer_negative_turns``, ``phrase_greeting``, ``first_response_s``) and also
 as ``stage.name`` (``call.holds_count``); the predicted CSI as ``csi``; survey answers as
-``survey.csat`` / ``survey.nps`` / ``survey.ces`` (the most critical answer).
+``survey.<kind>`` for every survey kind (``survey.csat``, ``survey.nps``, ``survey.ces``, ``survey.goal``,
+``survey.emotion``, ``survey.discourage``): the most critical answer, the highest for the kinds where high is
+bad (CES, discourage), else the lowest.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pipeline.records import Contact, FeatureSet, FeatureValue, Score, SurveyAnswer, TelephonyEvent, Turn
+from pipeline.records import SURVEY_RANGES, Contact, FeatureSet, FeatureValue, Score, SurveyAnswer, TelephonyEvent, Turn
 
 if TYPE_CHECKING:
     from pipeline.store import Store
+
+HIGH_IS_BAD = ("ces", "discourage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +45,10 @@ def flat_values(feature_sets: Iterable[FeatureSet], scores: Iterable[Score],
             values[score.name] = score.value
         values[f"{score.name}.{score.source}"] = score.value
     answers = list(answers)
-    for kind in ("csat", "nps", "ces"):
+    for kind in SURVEY_RANGES:
         mine = [a.value for a in answers if a.kind == kind]
         if mine:
-            values[f"survey.{kind}"] = max(mine) if kind == "ces" else min(mine)  # the most critical answer
+            values[f"survey.{kind}"] = max(mine) if kind in HIGH_IS_BAD else min(mine)  # the most critical answer
     return values
 
 

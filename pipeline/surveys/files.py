@@ -199,13 +199,13 @@ def survey_row(line: int, fields: Mapping[str, Any]) -> SurveyRow:
     text, reason = _text(fields, "text") or "", _text(fields, "reason")
     if answered_at is None:
         if scores or text or reason:
-            raise ValueError("an answer (csat, nps, ces, text or reason) without answered_at")
+            raise ValueError(f"an answer ({', '.join(SURVEY_RANGES)}, text or reason) without answered_at")
         return SurveyRow(line, invitation)
     if answered_at < sent_at:
         raise ValueError(f"answered_at {answered_at.isoformat()} is before sent_at {sent_at.isoformat()}")
     stop = is_stop(text)
     if not scores and not stop:
-        raise ValueError("answered_at without csat, nps or ces; expected at least one score of "
+        raise ValueError("answered_at without a score; expected at least one score of "
                          f"{', '.join(SURVEY_RANGES)} (only a STOP reply comes without one)")
     answers = tuple(
         SurveyAnswer(customer_id=customer_id, kind=kind, value=value, answered_at=answered_at, contact_id=contact_id,

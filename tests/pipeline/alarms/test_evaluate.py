@@ -12,6 +12,8 @@ from pipeline.alarms.evaluate import (aggregate_number, evaluate_aggregates, eva
                                       window_values)
 from pipeline.alarms.sinks import Sinks
 from pipeline.alarms.stage import alarm_stage, evaluate_new_answers
+from pipeline.records import SurveyAnswer
+from pipeline.rules.conditions import AllOf, Compare, matches
 from pipeline.rules.facts import contact_facts
 from pipeline.settings import Settings
 from tests.pipeline.alarms.helpers import NOW, Recorder, add_contact, contact, rules
@@ -247,7 +249,6 @@ def test_the_stage_fails_loudly_on_a_bad_rule_file(alarm_store, tmp_path):
 
 
 def test_answers_that_arrive_later_raise_the_complaint_once(alarm_store, tmp_path):
-    from pipeline.records import SurveyAnswer
     from pipeline.stages import STAGES, Stage, run_stage
 
     assert STAGES[-1].name == "alarms"  # last, after every stage whose results it reads
@@ -255,8 +256,8 @@ def test_answers_that_arrive_later_raise_the_complaint_once(alarm_store, tmp_pat
     stage = Stage("alarms", alarm_stage, channels=frozenset({"call", "chat"}))
     processed = add_contact(alarm_store, contact("c1"), features={"customer_negative_turns": 0})
     assert run_stage(alarm_store, processed, stage, settings).ok
-    pending = add_contact(alarm_store, contact("c2", customer="cu-2"))
-    failed = add_contact(alarm_store, contact("c3", customer="cu-3"))
+    add_contact(alarm_store, contact("c2", customer="cu-2"))
+    add_contact(alarm_store, contact("c3", customer="cu-3"))
     alarm_store.catalog.record_stage_run("c3", "call", ok=False, seconds=1.0)
     assert alarm_store.catalog.alarms() == []
     time.sleep(0.01)
@@ -338,3 +339,15 @@ def test_a_day_with_too_many_dissatisfied_desk_visits_raises_once_a_day(alarm_st
     later = _desk_visit(alarm_store, "desk-10", desk_values(button="1"), minutes=-5)
     alarm_stage(alarm_store, later, settings, now=NOW)
     assert len(alarm_store.catalog.alarms(rule="desk_dissatisfied_share_today")) == 1  # cooldown 1d
+
+
+def test_every_survey_kind_is_a_value_with_its_most_critical_answer():
+    answers = [SurveyAnswer("cust-1", kind, value, NOW) for kind, value in
+               [("csat", 4), ("csat", 2), ("ces", 3), ("ces", 6), ("goal", 2), ("goal", 0), ("emotion", 5),
+                ("emotion", 2), ("discourage", 1), ("discourage", 8)]]
+    assert flat_values([], [], answers) == {"survey.csat": 2, "survey.ces": 6, "survey.goal": 0, "survey.emotion": 2,
+                                           "survey.discourage": 8}
+    values = flat_values([], [], answers)
+    both = AllOf((Compare("goal", "max", 0), Compare("discourage", "min", 7)))
+    assert matches(both, values) == {"goal": 0, "discourage": 8}
+    assert matches(Compare("emotion", "min", 3), values) is None

@@ -57,7 +57,8 @@ def test_panel_answers_that_are_no_score_become_error_records(store):
     assert report.survey_answers == 0
     assert sorted(e.message.split(": ", 1)[1] for e in report.errors) == [
         "no question in the raw payload; expected {\"question\": \"csat\", \"campaign\": ...}",
-        "question 'q-parking' is no survey score; expected question csat, nps or ces (or a survey field naming one)",
+        "question 'q-parking' is no survey score; expected question csat, nps, ces, discourage, goal, emotion "
+        "(or a survey field naming one)",
         "value 'five'; expected a csat score 1..5",
         "value 11; expected a nps score 0..10",
     ]

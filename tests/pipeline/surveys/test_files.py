@@ -69,9 +69,10 @@ def test_the_same_row_in_csv_and_jsonl_is_the_same_invitation():
 
 
 @pytest.mark.parametrize(("row", "problem"), [
-    ("cust-1,sms,2026-11-20T10:00:00+03:00,,5,,,,", "an answer (csat, nps, ces, text or reason) without answered_at"),
+    ("cust-1,sms,2026-11-20T10:00:00+03:00,,5,,,,",
+     "an answer (csat, nps, ces, discourage, goal, emotion, text or reason) without answered_at"),
     ("cust-1,sms,2026-11-20T10:00:00+03:00,2026-11-20T10:05:00+03:00,,,,спасибо,",
-     "answered_at without csat, nps or ces"),
+     "answered_at without a score"),
     ("cust-1,sms,2026-11-20T10:00:00+03:00,2026-11-20T10:05:00+03:00,,11,,,", "nps=11; expected an integer 0..10"),
     ("cust-1,sms,2026-11-20T10:00:00+03:00,2026-11-20T10:05:00+03:00,4.5,,,,", "csat='4.5'; expected an integer 1..5"),
     ("cust-1,sms,2026-11-20T10:00:00+03:00,2026-11-20T10:05:00+03:00,,,0,,", "ces=0; expected an integer 1..7"),
