@@ -16,12 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from features import surveys
+from features import csi_parts, surveys
 from pipeline.catalog import dashboard_query as q
 from pipeline.catalog.dashboard_query import DashboardFilter, Scope
 from pipeline.surveys.metrics import period_of
 
 KINDS = ("nps", "csat", "ces")
+PART_KINDS = ("goal", "emotion")
+"""CSI's goal and emotion questions (CES is its effort part): shown where the surveys ask them."""
 DEFAULT_DAYS = 90
 """The dashboard's period when none is chosen: the 90 days up to the newest contact's day."""
 
@@ -36,21 +38,27 @@ def period_label(first_day: str, period: str) -> str:
 
 
 def survey_scores(counts: Mapping[str, Mapping[int, int]]) -> dict[str, Any]:
-    """``answers``, ``answers_<kind>``, ``nps``, ``csat``, ``ces`` from ``{kind: {value: how many}}``, by
-    :mod:`features.surveys` over the values the counts stand for.
+    """From ``{kind: {value: how many}}``: ``answers`` (the satisfaction scores: NPS, CSAT, CES),
+    ``answers_<kind>``, ``nps``, ``csat``, ``ces`` by :mod:`features.surveys`, and CSI's parts by
+    :mod:`features.csi_parts`: ``goal_reached`` (share 0..1), ``emotion`` (mean 1..5) and ``csi_goal``,
+    ``csi_effort``, ``csi_emotion`` (each part on 0..100), all over the values the counts stand for.
 
-    >>> row = survey_scores({"nps": {10: 5, 8: 3, 3: 2}, "csat": {5: 1, 2: 1}})
-    >>> row["nps"], row["csat"], row["ces"], row["answers"]
-    (30.0, 50.0, None, 12)
+    >>> row = survey_scores({"nps": {10: 5, 8: 3, 3: 2}, "csat": {5: 1, 2: 1}, "goal": {2: 3, 0: 1}})
+    >>> row["nps"], row["csat"], row["ces"], row["answers"], row["goal_reached"], row["csi_goal"], row["emotion"]
+    (30.0, 50.0, None, 12, 0.75, 75.0, None)
     """
     values = {}
-    for kind in KINDS:
+    for kind in KINDS + PART_KINDS:
         found = counts.get(kind, {})
         answered = sorted(found)
         values[kind] = np.repeat(np.array(answered, dtype=int), [int(found[v]) for v in answered]).astype(int)
-    return {"answers": int(sum(v.size for v in values.values())),
-            **{f"answers_{kind}": int(values[kind].size) for kind in KINDS},
-            "nps": surveys.nps(values["nps"]), "csat": surveys.csat(values["csat"]), "ces": surveys.ces(values["ces"])}
+    return {"answers": int(sum(values[kind].size for kind in KINDS)),
+            **{f"answers_{kind}": int(values[kind].size) for kind in KINDS + PART_KINDS},
+            "nps": surveys.nps(values["nps"]), "csat": surveys.csat(values["csat"]), "ces": surveys.ces(values["ces"]),
+            "goal_reached": csi_parts.goal_reached(values["goal"]), "emotion": csi_parts.emotion(values["emotion"]),
+            "csi_goal": csi_parts.csi_part(values["goal"], part="goal"),
+            "csi_effort": csi_parts.csi_part(values["ces"], part="effort"),
+            "csi_emotion": csi_parts.csi_part(values["emotion"], part="emotion")}
 
 
 def _by_key(rows, *, period: str | None) -> dict[tuple, dict[str, dict[int, int]]]:

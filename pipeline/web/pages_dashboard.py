@@ -58,6 +58,9 @@ def _charts(figures: dict[str, Any], t) -> dict[str, str]:
                                         title=t("db_chart_scores"), unit="NPS −100..100, CSAT %", low=-100, high=100),
         "ces": svg_charts.line_chart(survey_periods, {"CES": [r["ces"] for r in answers]}, title=t("db_chart_ces"),
                                      unit=t("db_unit_ces"), low=1, high=7),
+        "csi_parts": svg_charts.line_chart(survey_periods, {t(f"db_part_{part}"): [r[f"csi_{part}"] for r in answers]
+                                                            for part in ("goal", "effort", "emotion")},
+                                           title=t("db_chart_csi_parts"), unit=t("db_unit_points"), low=0, high=100),
         "histogram": svg_charts.bar_chart([f"{r['low']}–{r['high']}" for r in figures["csi_histogram"]],
                                           [r["contacts"] for r in figures["csi_histogram"]],
                                           title=t("db_chart_histogram"), unit=t("db_unit_contacts")),

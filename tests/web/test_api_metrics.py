@@ -127,3 +127,26 @@ def test_dashboard_page_per_role_and_filters_in_the_form(world_with_answers):
 def test_a_nul_in_a_filter_is_refused_not_a_server_error(world_with_answers, query):
     response = world_with_answers.get(query, "rita")
     assert response.status_code == 422, response.text
+
+
+def test_csi_parts_appear_on_the_dashboard_where_the_surveys_ask_them(world_with_answers):
+    """Last in this module: it adds goal and emotion answers to the module's world."""
+    from pipeline.records import SurveyAnswer
+
+    before = world_with_answers.get(f"/dashboard?{EVERYTHING}", "rita").text
+    assert 'id="kpi-goal"' not in before and 'id="csi-parts"' not in before
+    world_with_answers.store.catalog.add_survey_answers([
+        SurveyAnswer("cust-1", "goal", 2, T0 + timedelta(days=1), contact_id="c-a1"),
+        SurveyAnswer("cust-1", "emotion", 4, T0 + timedelta(days=1), contact_id="c-a1"),
+        SurveyAnswer("cust-2", "goal", 0, T0 + timedelta(days=2), contact_id="c-b2"),
+        SurveyAnswer("cust-2", "emotion", 2, T0 + timedelta(days=2), contact_id="c-b2"),
+    ])
+    kpi = world_with_answers.get(f"/api/dashboard?{EVERYTHING}", "rita").json()["kpi"]
+    assert (kpi["answers_goal"], kpi["goal_reached"], kpi["csi_goal"]) == (2, 0.5, 50.0)
+    assert (kpi["answers_emotion"], kpi["emotion"], kpi["csi_emotion"]) == (2, 3.0, 50.0)  # (75 + 25) / 2
+    assert kpi["answers"] == 4  # still the satisfaction scores only
+    html = world_with_answers.get(f"/dashboard?{EVERYTHING}", "rita").text
+    assert 'id="kpi-goal">50<' in html and 'id="kpi-emotion">3.0<' in html and 'id="csi-parts"' in html
+    team_a = world_with_answers.get(f"/dashboard?{EVERYTHING}", "sam").text  # sees c-a1, not c-b2
+    assert 'id="kpi-goal">100<' in team_a and 'id="kpi-emotion">4.0<' in team_a
+    assert "Goal reached" in html or "Цель достигнута" in html
