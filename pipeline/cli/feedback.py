@@ -96,10 +96,11 @@ def feedback_learn(file: Path, as_json: bool) -> None:
         return
     click.echo(f"{file}: {len(examples)} examples; the site model now learns from {result['site_examples']} "
                f"site examples and {card['training']['examples'] - result['site_examples']} seed phrases")
-    measured = card["metrics"]["labelled_tweets"]
-    if "model" in measured:
-        m = measured["model"]
-        click.echo(f"labelled tweets: accuracy {m['accuracy']}, macro-F1 {m['macro_f1']}")
+    for label, key in (("labelled tweets", "labelled_tweets"), ("English user turns", "english")):
+        measured = card["metrics"].get(key, {})
+        if "model" in measured:
+            m = measured["model"]
+            click.echo(f"{label}: accuracy {m['accuracy']}, macro-F1 {m['macro_f1']}")
     click.echo(f"wrote {result['model_dir']}")
 
 
@@ -125,14 +126,17 @@ def feedback_card(as_json: bool) -> None:
     rows = [["model", f"{card['name']} {card['version']} ({card['created']})"], ["directory", str(directory)],
             ["training", f"{training['examples']} examples ({training['site_examples']} of the site)"],
             ["cv macro-F1", str(card["classifier"]["cv_macro_f1"])]]
-    measured = card["metrics"]["labelled_tweets"]
-    if "model" in measured:
-        for name in ("model", "keyword_baseline", "majority_baseline"):
-            m = measured[name]
-            rows.append([f"tweets: {name}", f"accuracy {m['accuracy']} {m['accuracy_ci95']}, "
-                                            f"macro-F1 {m['macro_f1']} {m['macro_f1_ci95']}"])
-    else:
-        rows.append(["tweets", measured.get("skipped", "not measured")])
+    for label, key in (("tweets", "labelled_tweets"), ("english", "english")):
+        measured = card["metrics"].get(key)
+        if measured is None:  # a card written before the English measurement
+            continue
+        if "model" in measured:
+            for name in ("model", "keyword_baseline", "majority_baseline"):
+                m = measured[name]
+                rows.append([f"{label}: {name}", f"accuracy {m['accuracy']} {m['accuracy_ci95']}, "
+                                                 f"macro-F1 {m['macro_f1']} {m['macro_f1_ci95']}"])
+        else:
+            rows.append([label, measured.get("skipped", "not measured")])
     rows.append(["retrain", card["retrain"]])
     click.echo(table(rows, ["", ""]))
 

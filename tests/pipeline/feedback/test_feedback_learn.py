@@ -110,3 +110,17 @@ def test_a_damaged_site_model_is_a_clear_error_not_a_traceback(home, tmp_path, m
         result = CliRunner().invoke(feedback, args)
         assert result.exit_code == 2 and "the feedback model cannot be used" in result.output, args
         assert result.exc_info[0] is SystemExit
+
+
+def test_the_card_prints_the_russian_and_the_english_figures(home):
+    from models.feedback.model import model_card
+
+    metrics = model_card()["metrics"]
+    result = CliRunner().invoke(feedback, ["card"])
+    assert result.exit_code == 0, result.output
+    for label, key in (("tweets", "labelled_tweets"), ("english", "english")):
+        if "model" in metrics[key]:
+            figure = f"macro-F1 {metrics[key]['model']['macro_f1']}"
+            assert f"{label}: model" in result.output and figure in result.output
+        else:
+            assert f"{label} " in result.output
