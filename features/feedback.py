@@ -170,6 +170,22 @@ def hidden_signals(items: Iterable[Mapping[str, str]]) -> dict:
             "praise_in_low_share": round(hidden_praise / len(low), 4) if low else None}
 
 
+def picture_bars(picture: Sequence[Mapping[str, object]]) -> tuple[list[tuple[str, str]], dict[str, list[int]]]:
+    """The stacked bars of the real picture: one bar per score band present and polarity (``(band, polarity)``,
+    NPS bands first, then CSAT), and per category its texts in each bar (what ``feedback.png`` and the web
+    page draw).
+
+    >>> bars, stacks = picture_bars([{"band": "9-10", "polarity": "complaint", "category": "process", "items": 2},
+    ...                              {"band": "0-6", "polarity": "praise", "category": "other", "items": 1}])
+    >>> bars[:4], stacks["process"][:4], stacks["other"][:4]
+    ([('0-6', 'complaint'), ('0-6', 'praise'), ('0-6', 'neutral'), ('9-10', 'complaint')], [0, 0, 0, 2], [0, 1, 0, 0])
+    """
+    bands = [b for b in (*BANDS["nps"], *BANDS["csat"]) if any(r["band"] == b for r in picture)]
+    bars = [(b, p) for b in bands for p in POLARITIES]
+    counts = {(r["band"], r["polarity"], r["category"]): r["items"] for r in picture}
+    return bars, {c: [counts.get((b, p, c), 0) for b, p in bars] for c in CATEGORIES}
+
+
 # classifier metrics -------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from features.feedback import BANDS, CATEGORIES, POLARITIES
+from features.feedback import BANDS, CATEGORIES, picture_bars
 from pipeline.surveys.plots import empty_png, figure
 
 COLOURS = {"communication": "tab:blue", "process": "tab:orange", "product": "tab:green", "other": "tab:grey"}
@@ -18,15 +18,13 @@ def feedback_png(picture: Sequence[dict[str, Any]], path: Path) -> Path:
     title = "Free-text feedback by score band: category of complaints, praise and neutral words"
     if not picture:
         return empty_png(path, title, text="no scored feedback")
-    bands = [b for b in (*BANDS["nps"], *BANDS["csat"]) if any(r["band"] == b for r in picture)]
-    bars = [(b, p) for b in bands for p in POLARITIES]
-    counts = {(r["band"], r["polarity"], r["category"]): r["items"] for r in picture}
+    bars, stacks = picture_bars(picture)
     fig = figure(max(8.0, 0.55 * len(bars) + 3), 5.5)
     ax = fig.subplots()
     x = list(range(len(bars)))
     bottom = [0] * len(bars)
     for category in CATEGORIES:
-        heights = [counts.get((b, p, category), 0) for b, p in bars]
+        heights = stacks[category]
         ax.bar(x, heights, 0.8, bottom=bottom, color=COLOURS[category], label=category, edgecolor="white")
         bottom = [a + h for a, h in zip(bottom, heights)]
     labels = [f"{p}\n{('NPS ' if b in BANDS['nps'] else 'CSAT ') + b}" for b, p in bars]

@@ -60,6 +60,12 @@ def feedback_report(items: Sequence[dict], *, by: str = "category") -> dict[str,
             "columns": [*GROUPS[by], *ROW_COLUMNS]}
 
 
+def hidden_complaint_items(items: Sequence[dict], *, limit: int = 10) -> list[dict]:
+    """The newest ``limit`` complaints given with a good or middling score (NPS 7-10, CSAT 4-5), newest first."""
+    found = [i for i in items if i["polarity"] == "complaint" and i["band"] in HIGH_BANDS]
+    return sorted(found, key=lambda i: (i["at"], i["item_id"]), reverse=True)[:limit]
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
 

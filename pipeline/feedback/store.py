@@ -1,4 +1,9 @@
-"""Sorted feedback in the catalog (table ``feedback_items``, :mod:`pipeline.catalog.feedback_schema`)."""
+"""Sorted feedback in the catalog (table ``feedback_items``, :mod:`pipeline.catalog.feedback_schema`).
+
+An item belongs to a team and an operator as a survey answer does on the dashboard: its own ``team`` and
+``operator_id``, else those of the contact it names (a desk comment names its visit, not a team). An item
+tied to neither is seen only without a scope limit (reviewers, admins, the CLI).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from pipeline.catalog.contact_query import Scope
 from pipeline.catalog.feedback_schema import feedback_items
+from pipeline.catalog.schema import contacts, survey_answers
 from pipeline.catalog.sql import utc
 
 BATCH = 500
@@ -50,11 +57,25 @@ def drop_items(engine: sa.Engine, ids: Iterable[str]) -> int:
         return _delete(conn, ids)
 
 
+def _scope_conditions(scope: Scope) -> list[sa.ColumnElement[bool]]:
+    t, c = feedback_items.c, contacts.c
+    where = []
+    if scope.operator_ids is not None:
+        where.append(sa.func.coalesce(t.operator_id, c.operator_id).in_(sorted(scope.operator_ids)))
+    if scope.teams is not None:
+        where.append(sa.func.coalesce(t.team, c.team).in_(sorted(scope.teams)))
+    return where
+
+
 def stored_items(engine: sa.Engine, *, since: datetime | None = None, until: datetime | None = None,
-                 sources: Sequence[str] | None = None) -> list[dict]:
-    """The stored rows given in ``[since, until)`` of the ``sources`` (all when None), oldest first."""
+                 sources: Sequence[str] | None = None, scope: Scope | None = None) -> list[dict]:
+    """The stored rows given in ``[since, until)`` of the ``sources`` (all when None), oldest first; with a
+    ``scope`` (:func:`pipeline.users.access.scope_of`) only the items of its teams and operators (see above)."""
     t = feedback_items
     query = sa.select(*(t.c[c] for c in COLUMNS)).order_by(t.c.at, t.c.item_id)
+    if scope is not None and (scope.operator_ids is not None or scope.teams is not None):
+        query = query.select_from(t.outerjoin(contacts, contacts.c.contact_id == t.c.contact_id)).where(
+            *_scope_conditions(scope))
     if since is not None:
         query = query.where(t.c.at >= utc(since))
     if until is not None:
@@ -63,3 +84,17 @@ def stored_items(engine: sa.Engine, *, since: datetime | None = None, until: dat
         query = query.where(t.c.source.in_(list(sources)))
     with engine.connect() as conn:
         return [{**r._mapping, "at": utc(r.at), "classified_at": utc(r.classified_at)} for r in conn.execute(query)]
+
+
+def survey_item_texts(engine: sa.Engine, item_ids: Iterable[str]) -> dict[str, str]:
+    """``{item_id: text}`` of the survey items among ``item_ids`` (``survey:<answer id>``), the text as the
+    survey answer keeps it; an item whose answer is gone is absent."""
+    answer_ids = {i.split(":", 1)[1]: i for i in item_ids if i.startswith("survey:")}
+    out: dict[str, str] = {}
+    keys = sorted(answer_ids)
+    with engine.connect() as conn:
+        for start in range(0, len(keys), BATCH):
+            query = sa.select(survey_answers.c.answer_id, survey_answers.c.text).where(
+                survey_answers.c.answer_id.in_(keys[start:start + BATCH]))
+            out.update({answer_ids[r.answer_id]: r.text.strip() for r in conn.execute(query)})
+    return out

@@ -15,10 +15,11 @@ from pipeline.settings import Settings
 from pipeline.store import Store, open_store
 from pipeline.web import (api_admin, api_campaigns, api_checklists, api_coaching, api_contacts, api_metrics, api_operator,
                           api_reviews, auth, pages, pages_coaching, pages_dashboard, pages_operator, pages_reviews)
-from pipeline.web import api_mystery
+from pipeline.web import api_feedback, api_mystery, pages_feedback
 
 ROUTERS = (auth, api_admin, api_contacts, api_reviews, api_checklists, api_operator, api_metrics, api_coaching,
-           api_campaigns, api_mystery, pages, pages_reviews, pages_operator, pages_dashboard, pages_coaching)
+           api_campaigns, api_mystery, api_feedback, pages, pages_reviews, pages_operator, pages_dashboard,
+           pages_coaching, pages_feedback)
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:

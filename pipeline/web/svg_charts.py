@@ -1,7 +1,8 @@
 """Charts as inline SVG markup, drawn on the server: pure functions, no script, every text escaped.
 
 :func:`line_chart` draws one or more series over shared labels (a trend per period);
-:func:`bar_chart` draws one bar per label (a histogram, counts per answer). Both put a title with its
+:func:`bar_chart` draws one bar per label (a histogram, counts per answer); :func:`stacked_bar_chart` one bar
+per label made of several series on top of each other (counts of each kind within a group). All put a title with its
 unit on top, the value axis (lowest, middle, highest value) on the left and the labels below, and a
 ``<title>`` on every point or bar with its exact value (the browser shows it on hover).
 """
@@ -120,5 +121,44 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, uni
         h = max(0.0, (min(value, hi) - lo) / (hi - lo) * plot_h) if value is not None else 0.0
         parts.append(f'<rect x="{x - slot * 0.4:.1f}" y="{bottom - h:.1f}" width="{slot * 0.8:.1f}" height="{h:.1f}" '
                      f'fill="{color}"><title>{escape(str(label))}: {escape(_number(value or 0))}</title></rect>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def stacked_bar_chart(labels: Sequence[str], stacks: Mapping[str, Sequence[float]], *, title: str, unit: str = "",
+                      width: int = 520, height: int = 220) -> str:
+    """SVG of one bar per label made of the series of ``stacks`` on top of each other (the first at the
+    bottom), with a legend; each piece says its series, label and value on hover. A zero draws nothing.
+
+    >>> svg = stacked_bar_chart(["NPS 9-10", "NPS 0-6"], {"process": [2, 0], "other": [1, 3]}, title="Texts")
+    >>> svg.count("<rect") - 2, "process NPS 9-10: 2" in svg, "other NPS 0-6: 3" in svg  # 2 legend squares
+    (3, True, True)
+    """
+    for name, values in stacks.items():
+        if len(values) != len(labels):
+            raise ValueError(f"stack {name!r} has {len(values)} values for {len(labels)} labels; expected as many")
+    totals = [sum(v or 0 for v in column) for column in zip(*stacks.values())] if stacks else []
+    lo, hi = _range(totals, 0, None)
+    parts = _frame(title, unit, width, height, lo, hi)
+    plot_w, plot_h, bottom = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM, height - _BOTTOM
+    n = len(labels)
+    slot = plot_w / n if n else 0
+    xs = [_LEFT + slot * (i + 0.5) for i in range(n)]
+    parts += [f'<text x="{x:.1f}" y="{height - _BOTTOM + 14}" font-size="9" text-anchor="middle" fill="#4a5568">'
+              f'{escape(str(label))}</text>' for label, x in zip(labels, xs)]  # every bar named: a caller sizes width
+    base = [0.0] * n
+    for k, (name, values) in enumerate(stacks.items()):
+        color = PALETTE[k % len(PALETTE)]
+        for i, (x, value, label) in enumerate(zip(xs, values, labels)):
+            if not value:
+                continue
+            h = value / (hi - lo) * plot_h
+            parts.append(f'<rect x="{x - slot * 0.4:.1f}" y="{bottom - base[i] - h:.1f}" width="{slot * 0.8:.1f}" '
+                         f'height="{h:.1f}" fill="{color}"><title>{escape(name)} {escape(str(label))}: '
+                         f'{escape(_number(value))}</title></rect>')
+            base[i] += h
+        legend_x = _LEFT + 110 * k
+        parts.append(f'<rect x="{legend_x}" y="{height - 12}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{legend_x + 14}" y="{height - 3}" font-size="11">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
