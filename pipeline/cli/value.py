@@ -5,7 +5,6 @@ The report is also ``cxmon report value`` (the same command under the report gro
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -83,16 +82,6 @@ def value_import(files: tuple[Path, ...], as_json: bool) -> None:
         sys.exit(EXIT_BAD_INPUT)
 
 
-def _day(value: str | None, option: str, tz, *, end: bool = False) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise click.UsageError(f"{option} {value!r}: expected a date YYYY-MM-DD") from None
-    return datetime.combine(day + timedelta(days=1) if end else day, time(), tzinfo=tz)
-
-
 def _thresholds(text: str | None) -> tuple[float | None, float | None]:
     if text is None:
         return None, None
@@ -132,14 +121,15 @@ def value_report(by: str, since: str | None, until: str | None, basis: str | Non
     visitors; --by driver: the reasons, failed checklist items and phrase tags the value at risk sits behind."""
     from pipeline.value.collect import collect_cx
     from pipeline.value.plots import write_value_report
-    from pipeline.value.report import format_value_report, value_report as build
+    from pipeline.value.report import format_value_report, report_period, value_report as build
     from pipeline.value.store import stored_values
 
     settings = load_settings()
     tz = ZoneInfo(settings.timezone)
-    start, end = _day(since, "--since", tz), _day(until, "--until", tz, end=True)
-    if start and end and start >= end:
-        raise click.UsageError(f"--since {since} is after --until {until}")
+    try:
+        start, end = report_period(since, until, tz, names=("--since", "--until"))
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
     if top_share + bottom_share > 1:
         raise click.UsageError(f"--top-share {top_share} + --bottom-share {bottom_share} is over 1")
     top_from, bottom_under = _thresholds(thresholds)
