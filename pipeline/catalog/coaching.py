@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 
 from pipeline.catalog.coaching_schema import CLIP_KINDS, clips, playlist_items, playlists
 from pipeline.catalog.contact_text import contact_tags, contact_text
+from pipeline.catalog.contact_query import Scope, scope_conditions
 from pipeline.catalog.schema import checklist_results, contacts, scores, transcripts
 from pipeline.catalog.sql import batches, utc as _utc
 from pipeline.records import ChecklistResult, Transcript, Turn, Word
@@ -23,13 +24,6 @@ from pipeline.records import ChecklistResult, Transcript, Turn, Word
 CHECKLIST_PREFIX = "checklist:"
 MAX_PRESELECT = 2000
 """The most contacts one pre-selection returns: their transcripts are read next."""
-
-
-class Scope(Protocol):
-    """Whose contacts the caller may see (``pipeline.users.access.ContactScope`` is one)."""
-
-    operator_ids: frozenset[str] | None
-    teams: frozenset[str] | None
 
 
 def _row(row: sa.Row | None) -> dict[str, Any] | None:
@@ -42,11 +36,7 @@ def _row(row: sa.Row | None) -> dict[str, Any] | None:
 
 
 def _scoped(query: sa.Select, scope: Scope | None) -> sa.Select:
-    if scope is not None and scope.operator_ids is not None:
-        query = query.where(contacts.c.operator_id.in_(sorted(scope.operator_ids)))
-    if scope is not None and scope.teams is not None:
-        query = query.where(contacts.c.team.in_(sorted(scope.teams)))
-    return query
+    return query if scope is None else query.where(*scope_conditions(scope, contacts.c.operator_id, contacts.c.team))
 
 
 class CoachingRecords:

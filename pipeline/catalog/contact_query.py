@@ -47,6 +47,18 @@ class Scope(Protocol):
     teams: frozenset[str] | None
 
 
+def scope_conditions(scope: Scope, operator_column: sa.ColumnElement,
+                     team_column: sa.ColumnElement) -> list[sa.ColumnElement[bool]]:
+    """The conditions that keep a row within ``scope``, read through its operator and team columns (a
+    contact's own, or a survey answer's or feedback item's, else its contact's)."""
+    where: list[sa.ColumnElement[bool]] = []
+    if scope.operator_ids is not None:
+        where.append(operator_column.in_(sorted(scope.operator_ids)))
+    if scope.teams is not None:
+        where.append(team_column.in_(sorted(scope.teams)))
+    return where
+
+
 def _range(name: str, low: float | None, high: float | None) -> None:
     for side, value in (("min", low), ("max", high)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
@@ -155,11 +167,7 @@ def contact_conditions(scope: Scope, *, since: datetime | None = None, until: da
     """Conditions on the ``contacts`` table: within ``scope``, started in ``[since, until)``, of the channel,
     team and operator given (None: any)."""
     c = contacts.c
-    where: list[sa.ColumnElement[bool]] = []
-    if scope.operator_ids is not None:
-        where.append(c.operator_id.in_(sorted(scope.operator_ids)))
-    if scope.teams is not None:
-        where.append(c.team.in_(sorted(scope.teams)))
+    where = scope_conditions(scope, c.operator_id, c.team)
     if since is not None:
         where.append(c.started_at >= _utc(since))
     if until is not None:

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from pipeline.catalog.contact_query import ContactFilter, contact_conditions
+from pipeline.catalog.contact_query import ContactFilter, contact_conditions, scope_conditions
 from pipeline.catalog.contact_text import contact_tags
 from pipeline.catalog.schema import alarms, contacts, feature_sets, scores, survey_answers
 from pipeline.catalog.sql import utc
@@ -125,11 +125,7 @@ def _answer_fields() -> dict[str, Any]:
 
 def _answer_where(f: DashboardFilter, scope: Scope) -> list:
     a, fields = survey_answers.c, _answer_fields()
-    where = []
-    if scope.operator_ids is not None:
-        where.append(fields["operator"].in_(sorted(scope.operator_ids)))
-    if scope.teams is not None:
-        where.append(fields["team"].in_(sorted(scope.teams)))
+    where = scope_conditions(scope, fields["operator"], fields["team"])
     if f.since is not None:
         where.append(a.answered_at >= utc(f.since))
     if f.until is not None:

@@ -22,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 
+from pipeline.catalog.contact_query import Scope, scope_conditions
 from pipeline.catalog.schema import checklist_results, contacts, review_events, scores, survey_answers
 from pipeline.catalog.sql import utc as _utc
 from pipeline.records.review_states import STATES, allowed_actions
@@ -35,13 +36,6 @@ FEEDBACK_STATES = tuple(s for s in STATES if set(OPERATOR_ACTIONS) & set(allowed
 """States of an answer that wait for its operator: acknowledge or dispute (``reviewed``)."""
 MAX_FEEDBACK = 200
 """Feedback rows returned at most, newest first."""
-
-
-class Scope(Protocol):
-    """Whose contacts the caller may see (``pipeline.users.ContactScope``); None is no limit on that column."""
-
-    operator_ids: frozenset[str] | None
-    teams: frozenset[str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +66,7 @@ def _when():
 
 
 def _scoped(where: list, operator_column, team_column, scope: Scope) -> list:
-    if scope.operator_ids is not None:
-        where.append(operator_column.in_(sorted(scope.operator_ids)))
-    if scope.teams is not None:
-        where.append(team_column.in_(sorted(scope.teams)))
-    return where
+    return where + scope_conditions(scope, operator_column, team_column)
 
 
 def _contact_where(group: Group, scope: Scope, since: datetime | None, until: datetime | None) -> list:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from pipeline.catalog.contact_query import Scope
+from pipeline.catalog.contact_query import Scope, scope_conditions
 from pipeline.catalog.feedback_schema import feedback_items
 from pipeline.catalog.schema import contacts, survey_answers
 from pipeline.catalog.sql import utc
@@ -57,16 +57,6 @@ def drop_items(engine: sa.Engine, ids: Iterable[str]) -> int:
         return _delete(conn, ids)
 
 
-def _scope_conditions(scope: Scope) -> list[sa.ColumnElement[bool]]:
-    t, c = feedback_items.c, contacts.c
-    where = []
-    if scope.operator_ids is not None:
-        where.append(sa.func.coalesce(t.operator_id, c.operator_id).in_(sorted(scope.operator_ids)))
-    if scope.teams is not None:
-        where.append(sa.func.coalesce(t.team, c.team).in_(sorted(scope.teams)))
-    return where
-
-
 def stored_items(engine: sa.Engine, *, since: datetime | None = None, until: datetime | None = None,
                  sources: Sequence[str] | None = None, scope: Scope | None = None) -> list[dict]:
     """The stored rows given in ``[since, until)`` of the ``sources`` (all when None), oldest first; with a
@@ -75,7 +65,8 @@ def stored_items(engine: sa.Engine, *, since: datetime | None = None, until: dat
     query = sa.select(*(t.c[c] for c in COLUMNS)).order_by(t.c.at, t.c.item_id)
     if scope is not None and (scope.operator_ids is not None or scope.teams is not None):
         query = query.select_from(t.outerjoin(contacts, contacts.c.contact_id == t.c.contact_id)).where(
-            *_scope_conditions(scope))
+            *scope_conditions(scope, sa.func.coalesce(t.c.operator_id, contacts.c.operator_id),
+                              sa.func.coalesce(t.c.team, contacts.c.team)))
     if since is not None:
         query = query.where(t.c.at >= utc(since))
     if until is not None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from pipeline.catalog.dashboard_query import plain_text
@@ -42,7 +42,7 @@ router = APIRouter(tags=["feedback"])
 FEEDBACK_ROLES = ("supervisor", "reviewer", "admin")
 LATEST_SHOWN = 10
 Text = Annotated[str | None, Query(max_length=256)]
-CurrentUser = Annotated[User, Depends(auth.current_user)]
+FeedbackUser = Annotated[User, Depends(auth.require_role(*FEEDBACK_ROLES))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +98,9 @@ def table_of(report: dict[str, Any], table: str) -> tuple[list[dict[str, Any]], 
 
 
 @router.get("/api/feedback", summary="Free-text feedback sorted by category and polarity, and the real picture")
-def feedback(request: Request, user: CurrentUser, since: Text = None, until: Text = None, by: Text = None,
+def feedback(request: Request, user: FeedbackUser, since: Text = None, until: Text = None, by: Text = None,
              source: Text = None, format: ExportFormat = "json",
              table: Literal["rows", "real_picture"] = "rows") -> Response:
-    if user.role not in FEEDBACK_ROLES:
-        raise HTTPException(status_code=404, detail="not found")
     try:
         f = feedback_filter(since=since, until=until, by=by, source=source)
     except ValueError as error:

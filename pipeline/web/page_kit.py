@@ -19,6 +19,7 @@ from pipeline.web import auth
 from pipeline.web.templating import page_language, render_template  # noqa: F401 (page_language: for the pages)
 
 REVIEW_ROLES = ("reviewer", "admin")
+FORM_FIELD_CHARS = 64
 """Who may confirm or override an answer from the contact page; an operator may acknowledge or dispute
 the review of their own contact."""
 
@@ -31,6 +32,12 @@ def render(request: Request, name: str, user: User | None, status_code: int = 20
     """The template ``name`` in the page's language, with ``t`` (the translator), ``user``, the session's CSRF
     token and the language switch's address."""
     return render_template(request, name, user, csrf=auth.csrf_token(request), status_code=status_code, **values)
+
+
+def form_values(request: Request, fields: tuple[str, ...]) -> dict[str, str]:
+    """A GET form's ``fields`` as the address gives them (what the form shows again), each stripped and cut
+    to 64 characters; a field not given is ``""``."""
+    return {name: request.query_params.get(name, "").strip()[:FORM_FIELD_CHARS] for name in fields}
 
 
 def store_of(request: Request):

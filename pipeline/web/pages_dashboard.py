@@ -21,18 +21,13 @@ from pipeline.users.access import scope_of
 from pipeline.web import dashboard_figures, svg_charts
 from pipeline.web.api_metrics import REVIEW_ROLES, dashboard_filter
 from pipeline.web.i18n import translator
-from pipeline.web.page_kit import MaybeUser, not_found, page_language, render, store_of, to_signin
+from pipeline.web.page_kit import MaybeUser, form_values, not_found, page_language, render, store_of, to_signin
 
 router = APIRouter(include_in_schema=False)
 FILTER_FIELDS = ("period", "since", "until", "channel", "team", "operator")
 PERIODS = ("day", "week", "month")
 POLL_S = 10
 OPERATORS_SHOWN = 50
-
-
-def filter_values(request: Request) -> dict[str, str]:
-    """The filter's fields as the address gives them (what the form shows), at most 64 characters each."""
-    return {name: request.query_params.get(name, "").strip()[:64] for name in FILTER_FIELDS}
 
 
 def filter_query(values: dict[str, str], **extra: str) -> str:
@@ -88,7 +83,7 @@ def dashboard_page(request: Request, user: MaybeUser) -> Response:
     if user.role == "operator":
         return not_found(request, user)
     catalog = store_of(request).catalog
-    values = filter_values(request)
+    values = form_values(request, FILTER_FIELDS)
     t = translator(page_language(request, user))
     try:
         f = dashboard_filter(catalog, user, since=values["since"], until=values["until"], channel=values["channel"],

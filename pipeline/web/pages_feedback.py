@@ -22,6 +22,7 @@ from pipeline.web.api_feedback import FEEDBACK_ROLES, feedback_figures, feedback
 from pipeline.web.i18n import translator
 from pipeline.web.page_kit import (
     MaybeUser,
+    form_values,
     not_found,
     page_language,
     render,
@@ -33,10 +34,6 @@ from pipeline.web.pages_dashboard import filter_query
 router = APIRouter(include_in_schema=False)
 FILTER_FIELDS = ("since", "until", "by", "source")
 POLARITY_SIGNS = {"complaint": "−", "praise": "+", "neutral": "○"}
-
-
-def _values(request: Request) -> dict[str, str]:
-    return {name: request.query_params.get(name, "").strip()[:64] for name in FILTER_FIELDS}
 
 
 def _chart(report: dict[str, Any], t) -> str:
@@ -54,7 +51,7 @@ def feedback_page(request: Request, user: MaybeUser) -> Response:
         return to_signin(request)
     if user.role not in FEEDBACK_ROLES:
         return not_found(request, user)
-    values = _values(request)
+    values = form_values(request, FILTER_FIELDS)
     t = translator(page_language(request, user))
     common = {"values": values, "groups": tuple(GROUPS), "sources": SOURCES, "categories": CATEGORIES,
               "nps_bands": BANDS["nps"], "csat_bands": BANDS["csat"], "high_bands": HIGH_BANDS, "low_bands": LOW_BANDS}

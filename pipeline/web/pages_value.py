@@ -22,18 +22,12 @@ from pipeline.value.report import ALL, BY, NO_SEGMENT
 from pipeline.web import svg_charts
 from pipeline.web.api_value import VALUE_ROLES
 from pipeline.web.i18n import translator
-from pipeline.web.page_kit import MaybeUser, not_found, page_language, render, store_of, to_signin
+from pipeline.web.page_kit import MaybeUser, form_values, not_found, page_language, render, store_of, to_signin
 from pipeline.web.value_figures import companion_by, value_filter, value_reports
 
 router = APIRouter(include_in_schema=False)
 FILTER_FIELDS = ("since", "until", "by")
-MAX_FIELD_CHARS = 64
 DRIVERS_SHOWN = 25
-
-
-def filter_values(request: Request) -> dict[str, str]:
-    """The filter's fields as the address gives them (what the form shows again), at most 64 characters each."""
-    return {name: request.query_params.get(name, "").strip()[:MAX_FIELD_CHARS] for name in FILTER_FIELDS}
 
 
 def group_label(group: str, t) -> str:
@@ -68,7 +62,7 @@ def value_page(request: Request, user: MaybeUser) -> Response:
     if user.role not in VALUE_ROLES:
         return not_found(request, user)
     settings = request.app.state.settings
-    values = filter_values(request)
+    values = form_values(request, FILTER_FIELDS)
     t = translator(page_language(request, user))
     shown = dict(values=values, bys=BY, tz=settings.timezone)
     try:
