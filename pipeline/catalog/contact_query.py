@@ -101,6 +101,11 @@ class ContactFilter:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
                 raise ValueError(f"{name}={value!r}; expected an aware datetime (with a timezone)")
+            try:
+                _utc(value)
+            except OverflowError:
+                raise ValueError(f"{name}={value.isoformat()} is out of range; expected a time within years "
+                                 f"2..9998") from None
         if self.since is not None and self.until is not None and self.since >= self.until:
             raise ValueError(f"since={self.since.isoformat()} is not before until={self.until.isoformat()}")
         if self.channel is not None and self.channel not in CONTACT_CHANNELS:

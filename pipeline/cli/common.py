@@ -7,7 +7,7 @@ A problem with what the user typed (bad settings, an unknown contact, a malforme
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -86,9 +86,13 @@ def parse_when(value: str | None, option: str, settings: Settings) -> datetime |
         return None
     try:
         moment = datetime.fromisoformat(value)
+        moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(settings.timezone))
+        moment.astimezone(UTC)  # the store compares in UTC: the calendar's first and last hours cannot be
     except ValueError:
         raise click.UsageError(f"{option} {value!r}: expected an ISO 8601 date or time, e.g. 2026-11-20") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(settings.timezone))
+    except OverflowError:
+        raise click.UsageError(f"{option} {value!r} is out of range; expected a time within years 2..9998") from None
+    return moment
 
 
 def find_one_contact(store: Store, contact_id: str) -> Contact:

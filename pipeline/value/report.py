@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from features import surveys
@@ -56,9 +56,13 @@ def report_day(text: str, tz: tzinfo, *, end: bool = False) -> datetime:
     """
     try:
         day = date.fromisoformat(text)
+        start = datetime.combine(day + timedelta(days=1) if end else day, time(), tzinfo=tz)
+        start.astimezone(UTC)  # the queries compare in UTC: the calendar's first and last days cannot be
     except ValueError:
         raise ValueError(f"{text[:40]!r}: expected a date YYYY-MM-DD") from None
-    return datetime.combine(day + timedelta(days=1) if end else day, time(), tzinfo=tz)
+    except OverflowError:
+        raise ValueError(f"{text[:40]!r} is out of range; expected a date within years 2..9998") from None
+    return start
 
 
 def report_period(since: str | None, until: str | None, tz: tzinfo, *,

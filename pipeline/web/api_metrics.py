@@ -53,9 +53,13 @@ def parse_time(value: str | None, *, end_of_day: bool = False) -> datetime | Non
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
             return start + timedelta(days=1) if end_of_day else start
         found = datetime.fromisoformat(text)
+        found = found.replace(tzinfo=UTC) if found.tzinfo is None else found
+        found.astimezone(UTC)  # the queries compare in UTC: the calendar's first and last hours cannot be
     except ValueError:
         raise ValueError(f"time {value[:40]!r}; expected ISO 8601, e.g. 2026-03-02 or 2026-03-02T10:00:00Z") from None
-    return found.replace(tzinfo=UTC) if found.tzinfo is None else found
+    except OverflowError:
+        raise ValueError(f"time {value[:40]!r} is out of range; expected a time within years 2..9998") from None
+    return found
 
 
 def _blank(value: str | None) -> str | None:

@@ -186,3 +186,13 @@ def test_config_option_holds_for_its_command_only(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["home"] == str(tmp_path / "home")
     assert "CXMON_CONFIG" not in os.environ
+
+
+@pytest.mark.parametrize("args", [["report", "process", "--since", "0001-01-01T00:00+05:00"],
+                                  ["report", "feedback", "--until", "9999-12-31T23:00-05:00"],
+                                  ["mystery", "list", "--since", "0001-01-01T00:00+05:00"],
+                                  ["report", "value", "--until", "9999-12-31"]])
+def test_a_time_at_the_calendars_edge_is_a_usage_error_not_a_traceback(home, args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "is out of range; expected a" in result.output, result.output
+    assert result.exc_info[0] is SystemExit

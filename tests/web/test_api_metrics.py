@@ -97,7 +97,9 @@ def test_an_operators_export_holds_only_their_alarms(world_with_answers):
 @pytest.mark.parametrize("query", ["/api/dashboard?period=year", "/api/dashboard?since=yesterday",
                                    "/api/dashboard?channel=fax", "/api/dashboard?since=2026-11-05&until=2026-11-01",
                                    "/api/metrics/surveys?by=customer", "/api/alarms?limit=0", "/api/alarms?since=x%00",
-                                   "/api/alarms?format=pdf", "/api/dashboard?team=" + "x" * 300])
+                                   "/api/alarms?format=pdf", "/api/dashboard?team=" + "x" * 300,
+                                   "/api/dashboard?until=9999-12-31", "/api/alarms?since=0001-01-01T00:00%2B05:00",
+                                   "/api/contacts?since=0001-01-01T00:00%2B05:00"])
 def test_bad_filters_are_422_with_a_reason(world_with_answers, query):
     response = world_with_answers.get(query, "rita")
     assert response.status_code == 422, response.text

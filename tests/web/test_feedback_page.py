@@ -194,7 +194,8 @@ def test_operators_get_404_and_strangers_sign_in(fb):
     ("since=yesterday", "expected ISO 8601"), ("until=2026-13-40", "expected ISO 8601"),
     ("by=team", "expected one of category, subcategory, source"), ("source=email", "expected one of survey"),
     ("by=category%00", "control character"), ("since=2026-11-05&until=2026-11-01", "is not before"),
-    ("since=2026-11-05%00", "expected ISO 8601")])
+    ("since=2026-11-05%00", "expected ISO 8601"), ("until=9999-12-31", "out of range"),
+    ("since=0001-01-01T00:00%2B05:00", "out of range")])
 def test_bad_filters_are_422_with_the_reason(fb, query, reason):
     api = fb.get(f"/api/feedback?{query}", "rita")
     assert api.status_code == 422 and reason in api.json()["detail"]

@@ -181,6 +181,7 @@ def test_signed_out(world_with_values):
     ("since=2026-11-30&until=2026-11-01", "since 2026-11-30 is after until 2026-11-01"),
     ("until=2026-02-30", "until '2026-02-30': expected a date YYYY-MM-DD"),
     ("since=%00", "expected a date YYYY-MM-DD"),
+    ("until=9999-12-31", "until '9999-12-31' is out of range"),
 ])
 def test_bad_dates_are_422_with_the_reason(world_with_values, query, reason):
     api = world_with_values.get(f"/api/value?{query}", "rita")

@@ -199,6 +199,8 @@ def test_bad_paging_is_refused(catalog, page, message):
     ({"csi_max": "50"}, "csi_max='50'; expected a finite number"),
     ({"since": datetime(2026, 1, 1)}, "since=.*expected an aware datetime"),
     ({"since": _day(2), "until": _day(1)}, "is not before until="),
+    ({"since": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))},
+     "since=0001-01-01T00:00:00\\+05:00 is out of range"),
     ({"channel": "fax"}, "channel='fax'; expected one of call, chat, desk"),
     ({"sentiment": "angry"}, "sentiment='angry'; expected one of negative, neutral, positive"),
     ({"has_alarm": "yes"}, "has_alarm='yes'; expected true or false"),
