@@ -199,7 +199,6 @@ def test_a_killed_worker_loses_nothing(settings, cluster, tmp_path, monkeypatch)
     # after the lease has expired; the flow object itself, as `cxmon flows serve` runs it: it finds the
     # cluster in the settings (the thread pool would name no owners)
     later = process_contacts()
-    done_by = {**(results[0]["owners"] if results else {}), **later["owners"]}
     assert held.contact_id in later["owners"], (held, results, later)
     assert _pid(later["owners"][held.contact_id]) == survivor.pid
     assert held.expires_at.astimezone(UTC) > killed_at  # it was held when the worker died
@@ -208,7 +207,8 @@ def test_a_killed_worker_loses_nothing(settings, cluster, tmp_path, monkeypatch)
     chat_stages = stages_by_channel()["chat"]
     for contact_id in new:  # nothing lost: every contact has every stage done
         assert statuses.get(contact_id, {}) == dict.fromkeys(chat_stages, "ok"), contact_id
-    assert set(new) <= set(done_by) | {held.contact_id}
+    # no owner check for the rest: a contact the victim finished before it died has every stage ok, but its
+    # task's result died with the worker, and the rerun on the survivor finds nothing left to claim
     assert run_process_contacts(settings)["contacts"] == 0
     engine.dispose()
 
