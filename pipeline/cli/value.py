@@ -119,9 +119,10 @@ def value_report(by: str, since: str | None, until: str | None, basis: str | Non
     """CX by value tier or segment (NPS, WoMI, CSAT, predicted CSI, contacts, customers) and the value at risk:
     of detractors (latest NPS 0-6), of customers whose predicted CSI is low, of silent dissatisfied desk
     visitors; --by driver: the reasons, failed checklist items and phrase tags the value at risk sits behind."""
+    from pipeline.periods import report_period
     from pipeline.value.collect import collect_cx
     from pipeline.value.plots import write_value_report
-    from pipeline.value.report import format_value_report, report_period, value_report as build
+    from pipeline.value.report import format_value_report, value_report as build
     from pipeline.value.store import stored_values
 
     settings = load_settings()

@@ -5,27 +5,37 @@ or the field at fault), scored by the checklist's scoring, stored apart from the
 (:mod:`pipeline.mystery`) and written to the audit log. The list is every evaluation for reviewers and
 admins, a supervisor's team's, an operator's own; each is marked ``"kind": "mystery"``; ``format=csv``
 or ``xlsx`` downloads it as a file.
+
+``GET /api/mystery/report`` (supervisors, reviewers, admins) is ``cxmon report mystery --json`` over the
+evaluations the user sees (:mod:`pipeline.web.mystery_figures`): the mystery score beside the automatic and
+reviewer scores of the same operators, per operator, item and visit; ``format=csv|xlsx|parquet`` with
+``part=operators|items|visits`` gives one table as a file (audited as ``export.mystery``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.mystery.compare import ITEM_COLUMNS, OPERATOR_COLUMNS, VISIT_COLUMNS
 from pipeline.mystery.evaluation import MysteryError, evaluation_of
-from pipeline.mystery.store import LIST_COLUMNS, put_evaluations, stored_evaluations
+from pipeline.mystery.store import LIST_COLUMNS, put_evaluations
 from pipeline.users import User
+from pipeline.web.api_metrics import json_response
 from pipeline.web.auth import current_user, require_role
 from pipeline.web.export import ExportFormat, table_response
+from pipeline.web.mystery_figures import REPORT_ROLES, mystery_figures, mystery_filter, visible_evaluations
 
 router = APIRouter(prefix="/api", tags=["mystery"])
 MAX_ANSWERS = 200
 Answer = bool | int | float | str | None
 Short = Annotated[str | None, Field(default=None, min_length=1, max_length=128)]
+Day = Annotated[str | None, Query(max_length=64, description="A day, YYYY-MM-DD, in the site's time zone")]
+PART_COLUMNS = {"operators": OPERATOR_COLUMNS, "items": ITEM_COLUMNS, "visits": VISIT_COLUMNS}
 
 
 class MysteryBody(BaseModel):
@@ -50,19 +60,24 @@ def _store(request: Request):
     return request.app.state.store
 
 
+def site_checklists(settings) -> list:
+    """The site's checklists; HTTP 500 naming the first problem when they cannot be read."""
+    from pipeline.checklists.schema import ChecklistError
+    from pipeline.checklists.stage import configured_checklists
+
+    try:
+        return configured_checklists(settings)
+    except ChecklistError as error:
+        raise HTTPException(500, f"the site's checklists cannot be read: {error.problems[0]}") from None
+
+
 @router.post("/mystery", status_code=201, summary="Enter a mystery shopper's evaluation against a checklist",
              responses={422: {"description": "an unknown checklist or item, an answer off its scale, a missing field"}})
 def post_mystery(request: Request, body: MysteryBody,
                  user: Annotated[User, Depends(require_role("reviewer", "admin"))]) -> dict[str, Any]:
-    from pipeline.checklists.schema import ChecklistError
-    from pipeline.checklists.stage import configured_checklists
-
     settings = request.app.state.settings
     store = _store(request)
-    try:
-        checklists = {c.id: c for c in configured_checklists(settings)}
-    except ChecklistError as error:
-        raise HTTPException(500, f"the site's checklists cannot be read: {error.problems[0]}") from None
+    checklists = {c.id: c for c in site_checklists(settings)}
     fields = body.model_dump(exclude={"answers"})
     if body.at is not None and body.at.tzinfo is None:
         raise HTTPException(422, f"at={body.at.isoformat()}: expected a time with a timezone (…Z or +03:00)")
@@ -79,10 +94,6 @@ def post_mystery(request: Request, body: MysteryBody,
     return {**evaluation.document(), "replaced": bool(replaced)}
 
 
-def _team_operators(store, team: str) -> set[str]:
-    return {c.operator_id for c in store.catalog.contacts() if c.team == team and c.operator_id}
-
-
 @router.get("/mystery", summary="Mystery shopper evaluations (reviewers and admins: all; a supervisor: their "
                                 "team's; an operator: their own), or a CSV/XLSX file of them")
 def list_mystery(request: Request, user: Annotated[User, Depends(current_user)],
@@ -97,16 +108,8 @@ def list_mystery(request: Request, user: Annotated[User, Depends(current_user)],
     for name, value in (("operator", operator), ("checklist_id", checklist_id)):
         if value is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
             raise HTTPException(422, f"{name} holds a control character; expected printable text")
-    store = _store(request)
-    if user.role == "operator" and operator not in (None, user.operator_id):
-        evaluations = []  # an operator sees their own evaluations only
-    else:
-        evaluations = stored_evaluations(store.catalog.engine, since=since, until=until,
-                                         operator_id=user.operator_id if user.role == "operator" else operator,
-                                         checklist_id=checklist_id)
-    if user.role == "supervisor":
-        mine = _team_operators(store, user.team)
-        evaluations = [e for e in evaluations if e.team == user.team or (e.team is None and e.operator_id in mine)]
+    evaluations = visible_evaluations(_store(request), user, since=since, until=until, operator=operator,
+                                      checklist_id=checklist_id)
     rows = [e.document() for e in evaluations]
     if format != "json":
         try:
@@ -114,3 +117,29 @@ def list_mystery(request: Request, user: Annotated[User, Depends(current_user)],
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
     return {"items": rows, "total": len(rows)}
+
+
+@router.get("/mystery/report", summary="Mystery shoppers beside the automatic and reviewer scores of the same "
+                                       "operators (cxmon report mystery), or one of its tables as a file",
+            responses={422: {"description": "a day that is not YYYY-MM-DD, since after until, a threshold off "
+                                            "0..100, a file without part"}})
+def mystery_report(request: Request, user: Annotated[User, Depends(require_role(*REPORT_ROLES))],
+                   since: Day = None, until: Day = None,
+                   threshold: Annotated[str | None, Query(max_length=64, description="Flag mystery and automatic "
+                                                          "scores further apart than this (0..100 points).")] = None,
+                   part: Literal["operators", "items", "visits"] | None = None,
+                   format: ExportFormat = "json") -> Any:
+    settings, store = request.app.state.settings, _store(request)
+    try:
+        f = mystery_filter(since=since, until=until, threshold=threshold, tz=ZoneInfo(settings.timezone))
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    if format != "json" and part is None:
+        raise HTTPException(422, f"format={format} needs part=operators, items or visits (one table a file)")
+    report = mystery_figures(store, user, f, site_checklists(settings))
+    if format == "json":
+        return json_response({"since": f.start, "until": f.end, **report})
+    response = table_response(report[part], fmt=format, filename=f"mystery-{part}", columns=PART_COLUMNS[part])
+    store.catalog.audit(user.user_id, "export.mystery", None,
+                        {"part": part, "since": since, "until": until, "format": format, "rows": len(report[part])})
+    return response

@@ -2,7 +2,7 @@
 
 One store for the whole process (``app.state.store``); routers per concern: sign-in and audit
 (:mod:`pipeline.web.auth`), contacts (:mod:`pipeline.web.api_contacts`), reviews, checklists, an
-operator's own numbers, metrics, coaching, customer value and what admins manage (``api_*``), and the pages (``pages*``).
+operator's own numbers, metrics, coaching, mystery shoppers, customer value and what admins manage (``api_*``), and the pages (``pages*``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from pipeline.settings import Settings
 from pipeline.store import Store, open_store
 from pipeline.web import (api_admin, api_campaigns, api_checklists, api_coaching, api_contacts, api_metrics, api_operator,
                           api_reviews, auth, pages, pages_coaching, pages_dashboard, pages_operator, pages_reviews)
-from pipeline.web import api_feedback, api_mystery, api_value, pages_feedback, pages_value
+from pipeline.web import api_feedback, api_mystery, api_value, pages_feedback, pages_mystery, pages_value
 
 ROUTERS = (auth, api_admin, api_contacts, api_reviews, api_checklists, api_operator, api_metrics, api_coaching,
            api_campaigns, api_mystery, api_feedback, api_value, pages, pages_reviews, pages_operator, pages_dashboard,
-           pages_coaching, pages_feedback, pages_value)
+           pages_coaching, pages_feedback, pages_value, pages_mystery)
 
 
 def create_app(settings: Settings, *, store: Store | None = None) -> FastAPI:

@@ -8,8 +8,8 @@ A key missing from the catalog is a bug, so :func:`text` fails loudly rather tha
 
 from __future__ import annotations
 
-from pipeline.web import (strings_coaching, strings_dashboard, strings_feedback, strings_operator, strings_reviews,
-                          strings_value)
+from pipeline.web import (strings_coaching, strings_dashboard, strings_feedback, strings_mystery, strings_operator,
+                          strings_reviews, strings_value)
 
 LANGUAGES = ("ru", "en")
 DEFAULT_LANGUAGE = "ru"
@@ -98,7 +98,7 @@ def _merged(common: dict[str, tuple[str, str]], *parts) -> dict[str, tuple[str, 
 
 
 STRINGS = _merged(STRINGS, strings_reviews, strings_operator, strings_dashboard, strings_coaching, strings_feedback,
-                  strings_value)
+                  strings_value, strings_mystery)
 
 
 def language_of(query_lang: str | None, user_language: str | None, accept_language: str | None = None) -> str:

@@ -2,7 +2,8 @@
 
 :func:`line_chart` draws one or more series over shared labels (a trend per period);
 :func:`bar_chart` draws one bar per label (a histogram, counts per answer); :func:`stacked_bar_chart` one bar
-per label made of several series on top of each other (counts of each kind within a group). All put a title with its
+per label made of several series on top of each other (counts of each kind within a group);
+:func:`grouped_bar_chart` the series side by side within each label (scores of several sources). All put a title with its
 unit on top, the value axis (lowest, middle, highest value) on the left and the labels below, and a
 ``<title>`` on every point or bar with its exact value (the browser shows it on hover).
 """
@@ -160,5 +161,53 @@ def stacked_bar_chart(labels: Sequence[str], stacks: Mapping[str, Sequence[float
         legend_x = _LEFT + 110 * k
         parts.append(f'<rect x="{legend_x}" y="{height - 12}" width="10" height="10" fill="{color}"/>'
                      f'<text x="{legend_x + 14}" y="{height - 3}" font-size="11">{escape(name)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def grouped_bar_chart(labels: Sequence[str], groups: Mapping[str, Sequence[float | None]], *, title: str,
+                      unit: str = "", width: int = 520, height: int = 220, low: float | None = None,
+                      high: float | None = None, marked: Sequence[bool] = ()) -> str:
+    """SVG of one group of bars per label, a bar per series of ``groups`` side by side (the first on the left),
+    with a legend; each bar says its series, label and value on hover. None draws no bar (its hover says
+    "n/a" on a stub at the axis). A label whose ``marked`` is true gets a red "!" over its group.
+
+    >>> svg = grouped_bar_chart(["op1", "op2"], {"mystery": [50, 90], "auto": [100, None]}, title="Scores",
+    ...                         low=0, high=100, marked=[True, False])
+    >>> svg.count("<rect") - 2, "mystery op1: 50" in svg, "auto op2: n/a" in svg, svg.count(">!</text>")
+    (4, True, True, 1)
+    """
+    for name, values in groups.items():
+        if len(values) != len(labels):
+            raise ValueError(f"series {name!r} has {len(values)} values for {len(labels)} labels; expected as many")
+    if marked and len(marked) != len(labels):
+        raise ValueError(f"{len(marked)} marks for {len(labels)} labels; expected as many")
+    lo, hi = _range([v for values in groups.values() for v in values if v is not None], low, high)
+    parts = _frame(title, unit, width, height, lo, hi)
+    plot_w, plot_h, bottom = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM, height - _BOTTOM
+    n, k_all = len(labels), max(1, len(groups))
+    slot = plot_w / n if n else 0
+    bar = slot * 0.8 / k_all
+    xs = [_LEFT + slot * (i + 0.5) for i in range(n)]
+    parts += [f'<text x="{x:.1f}" y="{height - _BOTTOM + 14}" font-size="9" text-anchor="middle" fill="#4a5568">'
+              f'{escape(str(label))}</text>' for label, x in zip(labels, xs)]  # every group named: a caller sizes width
+    legend_x = _LEFT
+    for k, (name, values) in enumerate(groups.items()):
+        color = PALETTE[k % len(PALETTE)]
+        for x, value, label in zip(xs, values, labels):
+            left = x - slot * 0.4 + k * bar
+            if value is None or not math.isfinite(value):
+                parts.append(f'<rect x="{left:.1f}" y="{bottom - 1:.1f}" width="{bar * 0.9:.1f}" height="1" '
+                             f'fill="#a0aec0"><title>{escape(name)} {escape(str(label))}: n/a</title></rect>')
+                continue
+            h = max(0.0, (min(max(value, lo), hi) - lo) / (hi - lo) * plot_h)
+            parts.append(f'<rect x="{left:.1f}" y="{bottom - h:.1f}" width="{bar * 0.9:.1f}" height="{h:.1f}" '
+                         f'fill="{color}"><title>{escape(name)} {escape(str(label))}: {escape(_number(value))}'
+                         f'</title></rect>')
+        parts.append(f'<rect x="{legend_x}" y="{height - 12}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{legend_x + 14}" y="{height - 3}" font-size="11">{escape(name)}</text>')
+        legend_x += 14 + 7 * len(name) + 16  # about 7 px a character at 11 px: long names do not overlap
+    parts += [f'<text x="{x:.1f}" y="{_TOP - 2}" font-size="14" font-weight="700" text-anchor="middle" '
+              f'fill="#e53e3e">!</text>' for x, mark in zip(xs, marked) if mark]
     parts.append("</svg>")
     return "".join(parts)

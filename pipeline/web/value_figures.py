@@ -1,7 +1,7 @@
 """The value page's and ``/api/value``'s figures: the reports ``cxmon report value`` prints, nothing computed here.
 
 The filter is the CLI's: ``since`` and ``until`` are days (YYYY-MM-DD, both included) in the site's time
-zone (:func:`pipeline.value.report.report_period`), ``by`` one of :data:`pipeline.value.report.BY`; the
+zone (:func:`pipeline.periods.report_period`), ``by`` one of :data:`pipeline.value.report.BY`; the
 basis, tiers and low-CSI line are the CLI's defaults. The customers' values are read with
 :func:`pipeline.value.store.stored_values`, their experience with :func:`pipeline.value.collect.collect_cx`
 (once, however many reports are drawn from it) and every row with :func:`pipeline.value.report.value_report`.
@@ -16,8 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from pipeline.periods import report_period
 from pipeline.value.collect import collect_cx
-from pipeline.value.report import BY, report_period, value_report
+from pipeline.value.report import BY, value_report
 from pipeline.value.store import stored_values
 
 MAX_SHOWN_CHARS = 64
