@@ -11,6 +11,7 @@ with the same filter.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,16 +48,18 @@ def mystery_page(request: Request, user: MaybeUser) -> Response:
     settings = request.app.state.settings
     values = form_values(request, FILTER_FIELDS)
     t = translator(page_language(request, user))
+    tz = ZoneInfo(settings.timezone)
     shown = dict(values=values, tz=settings.timezone)
     try:
         f = mystery_filter(since=values["since"], until=values["until"], threshold=values["threshold"],
-                           tz=ZoneInfo(settings.timezone))
+                           tz=tz)
     except ValueError as error:
         return render(request, "mystery.html", user, status_code=422, error=str(error), report=None, **shown)
     report = mystery_figures(store_of(request), user, f, site_checklists(settings))
     return render(request, "mystery.html", user, error=None, report=report,
                   flagged=[r for r in report["items"] if r["disagrees"]],
                   chart=_chart(report["operators"], t) if report["operators"] else "",
+                  local=lambda iso: datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                   channel=lambda name: t(name) if name in STRINGS else name or "—",
                   export=lambda part, fmt: f"/api/mystery/report?{filter_query(values, part=part, format=fmt)}",
                   **shown)

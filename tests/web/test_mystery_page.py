@@ -138,6 +138,7 @@ def test_page_shows_the_headline_chart_and_tables(shopped):
     assert 'data-item="op_bad/mq/no_rudeness"' not in html
     assert _cells(html, "data-visit", "visit-k-ok1")[2:] == ["k-ok1", "mq", "100.0", "100.0", "—", "+0.0", ""]
     assert "friendly &lt;b&gt;and&lt;/b&gt; quick" in html  # the shopper's comment, escaped
+    assert _cells(html, "data-visit", "visit-k-ok1")[0] == "2026-11-10 12:00"  # the site's time zone: UTC
     assert f'href="/api/mystery/report?{WINDOW.replace("&", "&amp;")}&amp;part=items&amp;format=csv"' in html
     assert '<a href="/mystery?lang=en">Mystery shoppers</a>' in html  # the nav link
 
@@ -188,3 +189,28 @@ def test_bad_filters_are_422_with_the_reason(shopped, query, reason):
 def test_hostile_api_input_is_422(shopped, query):
     response = shopped.get(f"/api/mystery/report?{query}", "ann")
     assert response.status_code == 422 and response.json()["detail"]
+
+
+def test_times_are_shown_in_the_sites_time_zone(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from pipeline.settings import Settings
+    from pipeline.users.accounts import add_user
+    from pipeline.web.app import create_app
+
+    app = create_app(Settings(home=tmp_path, catalog_url=f"sqlite:///{tmp_path / 'catalog.sqlite3'}",
+                              timezone="Asia/Vladivostok"))
+    _, token = add_user(app.state.store.catalog, "vera", "reviewer", language="en")
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with TestClient(app, base_url="http://testserver") as client:
+            posted = client.post("/api/mystery", headers=headers, json={
+                "checklist_id": "ru_bank_call", "shopper_id": "S9", "operator_id": "op9", "channel": "call",
+                "at": "2026-11-30T20:30:00+00:00", "answers": {"greeting": "yes"}})
+            assert posted.status_code == 201, posted.text
+            html = client.get("/mystery?since=2026-12-01&until=2026-12-01", headers=headers).text
+            # 20:30 UTC on 30 November is 06:30 on 1 December in Vladivostok (UTC+10): in that day, shown so
+            assert _cells(html, "data-evaluation", posted.json()["evaluation_id"])[0] == "2026-12-01 06:30"
+            assert "Date (Asia/Vladivostok)" in html
+    finally:
+        app.state.store.catalog.close()
