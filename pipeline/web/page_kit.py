@@ -1,5 +1,6 @@
 """What every page module shares: the templates, rendering in the user's language, the sign-in
-redirect, the 404 page and the rule for a contact a user may open.
+redirect, the 404 page, a GET form's fields and links that keep them, and the rule for a contact a user may
+open.
 
 Each page module (:mod:`pipeline.web.pages`, and one per workspace part) has its own router and
 templates and renders through :func:`render`.
@@ -8,7 +9,7 @@ templates and renders through :func:`render`.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -19,9 +20,9 @@ from pipeline.web import auth
 from pipeline.web.templating import page_language, render_template  # noqa: F401 (page_language: for the pages)
 
 REVIEW_ROLES = ("reviewer", "admin")
-FORM_FIELD_CHARS = 64
 """Who may confirm or override an answer from the contact page; an operator may acknowledge or dispute
 the review of their own contact."""
+FORM_FIELD_CHARS = 64
 
 MaybeUser = Annotated[User | None, Depends(auth.optional_user)]
 """The signed-in user or None (a page then sends the browser to sign in). Resolved before a page's plain
@@ -38,6 +39,15 @@ def form_values(request: Request, fields: tuple[str, ...]) -> dict[str, str]:
     """A GET form's ``fields`` as the address gives them (what the form shows again), each stripped and cut
     to 64 characters; a field not given is ``""``."""
     return {name: request.query_params.get(name, "").strip()[:FORM_FIELD_CHARS] for name in fields}
+
+
+def filter_query(values: dict[str, str], **extra: str) -> str:
+    """The non-empty filter fields (and ``extra``) as a query string for links.
+
+    >>> filter_query({"period": "week", "team": "", "channel": "call"}, format="csv")
+    'period=week&channel=call&format=csv'
+    """
+    return urlencode({k: v for k, v in {**values, **extra}.items() if v})
 
 
 def store_of(request: Request):

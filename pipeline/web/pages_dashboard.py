@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -21,22 +20,22 @@ from pipeline.users.access import scope_of
 from pipeline.web import dashboard_figures, svg_charts
 from pipeline.web.api_metrics import REVIEW_ROLES, dashboard_filter
 from pipeline.web.i18n import translator
-from pipeline.web.page_kit import MaybeUser, form_values, not_found, page_language, render, store_of, to_signin
+from pipeline.web.page_kit import (
+    MaybeUser,
+    filter_query,
+    form_values,
+    not_found,
+    page_language,
+    render,
+    store_of,
+    to_signin,
+)
 
 router = APIRouter(include_in_schema=False)
 FILTER_FIELDS = ("period", "since", "until", "channel", "team", "operator")
 PERIODS = ("day", "week", "month")
 POLL_S = 10
 OPERATORS_SHOWN = 50
-
-
-def filter_query(values: dict[str, str], **extra: str) -> str:
-    """The non-empty filter fields (and ``extra``) as a query string for links.
-
-    >>> filter_query({"period": "week", "team": "", "channel": "call"}, format="csv")
-    'period=week&channel=call&format=csv'
-    """
-    return urlencode({k: v for k, v in {**values, **extra}.items() if v})
 
 
 def _charts(figures: dict[str, Any], t) -> dict[str, str]:

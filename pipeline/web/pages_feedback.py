@@ -22,6 +22,7 @@ from pipeline.web.api_feedback import FEEDBACK_ROLES, feedback_figures, feedback
 from pipeline.web.i18n import translator
 from pipeline.web.page_kit import (
     MaybeUser,
+    filter_query,
     form_values,
     not_found,
     page_language,
@@ -29,7 +30,6 @@ from pipeline.web.page_kit import (
     store_of,
     to_signin,
 )
-from pipeline.web.pages_dashboard import filter_query
 
 router = APIRouter(include_in_schema=False)
 FILTER_FIELDS = ("since", "until", "by", "source")

@@ -22,8 +22,16 @@ from pipeline.web import svg_charts
 from pipeline.web.api_mystery import site_checklists
 from pipeline.web.i18n import STRINGS, translator
 from pipeline.web.mystery_figures import REPORT_ROLES, mystery_figures, mystery_filter
-from pipeline.web.page_kit import MaybeUser, form_values, not_found, page_language, render, store_of, to_signin
-from pipeline.web.pages_dashboard import filter_query
+from pipeline.web.page_kit import (
+    MaybeUser,
+    filter_query,
+    form_values,
+    not_found,
+    page_language,
+    render,
+    store_of,
+    to_signin,
+)
 
 router = APIRouter(include_in_schema=False)
 FILTER_FIELDS = ("since", "until", "threshold")

@@ -12,7 +12,6 @@ through ``/api/value`` with the same filter. Supervisors and operators get the 4
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -22,7 +21,16 @@ from pipeline.value.report import ALL, BY, NO_SEGMENT
 from pipeline.web import svg_charts
 from pipeline.web.api_value import VALUE_ROLES
 from pipeline.web.i18n import translator
-from pipeline.web.page_kit import MaybeUser, form_values, not_found, page_language, render, store_of, to_signin
+from pipeline.web.page_kit import (
+    MaybeUser,
+    filter_query,
+    form_values,
+    not_found,
+    page_language,
+    render,
+    store_of,
+    to_signin,
+)
 from pipeline.web.value_figures import companion_by, value_filter, value_reports
 
 router = APIRouter(include_in_schema=False)
@@ -73,9 +81,8 @@ def value_page(request: Request, user: MaybeUser) -> Response:
     order = [f.by, companion_by(f.by)]
     reports = value_reports(store_of(request).catalog.engine, f, order)
     totals = reports[f.by]["totals"]
-    query = {k: v for k, v in values.items() if v and k != "by"}
     return render(request, "value.html", user, error=None, reports=reports, order=order, totals=totals,
                   basis=reports[f.by]["basis"], low_csi=reports[f.by]["low_csi"],
                   empty=not totals["customers"], charts=_charts(reports, t) if totals["customers"] else {},
                   label=lambda group: group_label(group, t), drivers_shown=DRIVERS_SHOWN,
-                  export=lambda by, fmt: f"/api/value?{urlencode({**query, 'by': by, 'format': fmt})}", **shown)
+                  export=lambda by, fmt: f"/api/value?{filter_query(values, by=by, format=fmt)}", **shown)
